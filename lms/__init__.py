@@ -1,0 +1,151 @@
+"""PROTECT LMS: training and mentorship for officials countering TIP and SOM.
+
+``create_app`` reads as a table of contents: config → extensions → request hooks →
+blueprints → CLI → error handlers → route-access check.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from babel import Locale
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lms import clock
+from lms.config import REPO_ROOT, load_config
+from lms.db import configure_engine, reset_write_intent, set_write_intent
+from lms.extensions import babel, csrf, login_manager, migrate
+from lms.extensions import db as _db  # not `db`: that name is the lms.db module
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. ``test_config`` overrides every other configuration layer."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.extensions["lms.clock"] = clock.SystemClock()
+
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+
+    from lms import cli, errors
+
+    cli.init_app(app)
+    errors.init_app(app)
+    check_route_access(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    _db.init_app(app)
+    with app.app_context():
+        for engine in _db.engines.values():
+            configure_engine(engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, _db, directory=str(REPO_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(REPO_ROOT / "lms" / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # "strong" trusts a spoofable X-Forwarded-For
+    login_manager.login_view = "accounts.login"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _load_user(user_id: str) -> Any:
+    from lms.accounts.models import User
+
+    user = _db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def _unauthorized() -> Response:
+    from flask import flash, redirect, url_for
+    from flask_babel import gettext
+
+    from lms.errors import error_response, wants_json
+
+    if wants_json():
+        return error_response(401)
+    flash(gettext("Please sign in to continue."), "info")
+    target = request.full_path if request.query_string else request.path
+    return redirect(url_for("accounts.login", next=target))
+
+
+def select_locale() -> str | None:
+    """The user's chosen language, else the browser's best match among LANGUAGES."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _declare_write_intent() -> None:
+        # Writers take SQLite's lock at BEGIN (see lms.db); readers never wait for it.
+        if request.method not in SAFE_METHODS:
+            request.environ["lms.write_token"] = set_write_intent(True)
+
+    @app.teardown_request
+    def _clear_write_intent(_exc: BaseException | None) -> None:
+        token = request.environ.pop("lms.write_token", None)
+        if token is not None:
+            reset_write_intent(token)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    @app.context_processor
+    def _layout_context() -> dict[str, Any]:
+        locale = get_locale() or Locale.parse(app.config["BABEL_DEFAULT_LOCALE"])
+        return {
+            "lang": str(locale).replace("_", "-"),
+            "text_direction": locale.text_direction,
+        }
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.accounts import bp as accounts_bp
+    from lms.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def check_route_access(app: Flask) -> None:
+    """Refuse to start when any route does not declare who may use it."""
+    from lms.permissions import undeclared_endpoints
+
+    missing = undeclared_endpoints(app)
+    if missing:
+        raise RuntimeError(
+            "routes without an access declaration (use lms.permissions): " + ", ".join(missing)
+        )

@@ -1,0 +1,59 @@
+"""``flask lms users …``: thin callers of the accounts services."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from lms import clock
+from lms.accounts import services
+from lms.accounts.models import Role
+from lms.clitools import Refused, emit, json_option, transactional
+
+users = click.Group("users", help="Manage user accounts.")
+
+
+@users.command("create")
+@click.option("--username", required=True, help="Login name (Latin letters, digits, . _ @ -).")
+@click.option("--full-name", default=None, help="Full name; defaults to the username.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    default=[Role.LEARNER.value],
+    show_default=True,
+    help="Role to grant; repeat for several.",
+)
+@click.option("--email", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@json_option
+@transactional
+def create_user(
+    username: str,
+    full_name: str | None,
+    roles: tuple[str, ...],
+    email: str | None,
+    password_stdin: bool,
+    as_json: bool,
+) -> None:
+    """Create a user. Without --password-stdin the account has no password yet."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise Refused("no password on standard input", as_json=as_json)
+    user = services.create_user(
+        username=username,
+        full_name=full_name or username,
+        password=password,
+        roles=[Role(r) for r in roles],
+        email=email,
+        now=clock.now(),
+    )
+    emit(
+        {"id": user.id, "username": user.username, "roles": sorted(r.value for r in user.roles)},
+        as_json=as_json,
+        text=f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(user.roles))}",
+    )

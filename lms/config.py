@@ -1,0 +1,92 @@
+"""Configuration layers: defaults → instance/config.py → LMS_* environment → test overrides.
+
+Every setting has a safe default here. Deployments override them in
+``instance/config.py`` or with ``LMS_<NAME>`` environment variables (values are
+parsed as JSON when they parse, so ``LMS_MAX_CONTENT_LENGTH=1048576`` is an int).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: The development secret. The app refuses to start with it outside development and testing.
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class DefaultConfig:
+    """Safe defaults. Nothing secret lives here."""
+
+    #: One of ENVIRONMENTS (``LMS_ENV``). Production by default, so a forgotten setting fails
+    #: closed: secure cookies, and no start with the development secret.
+    ENV = "production"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    #: Relative SQLite paths are resolved inside the instance folder by Flask-SQLAlchemy.
+    DATABASE_URL = "sqlite:///lms.sqlite3"
+    #: Optional Redis (rate limits, job queue). Empty means "not configured".
+    REDIS_URL = ""
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    # Content folders (each may be a list, so deployments can add private banks).
+    COURSES_DIR: str | list[str] = str(REPO_ROOT / "courses")
+    ASSESSMENTS_DIR: str | list[str] = str(REPO_ROOT / "assessments")
+    CERTIFICATES_DIR: str | list[str] = str(REPO_ROOT / "certificates")
+
+    # Requests and cookies.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: None means: secure in production, plain HTTP allowed in development and testing.
+    SESSION_COOKIE_SECURE: bool | None = None
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Internationalisation.
+    LANGUAGES = ["en", "ru"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    #: argon2id parameters (RFC 9106 "second recommended": t=3, m=64 MiB, p=4).
+    PASSWORD_HASH = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` from every layer, then derive and check dependent settings."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("LMS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    env = app.config["ENV"]
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError(
+            "Refusing to start: SECRET_KEY is the development default. "
+            "Set LMS_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random value."
+        )
+    if env == "production" and len(str(app.config["SECRET_KEY"])) < 32:
+        raise RuntimeError("Refusing to start: SECRET_KEY must be at least 32 characters long.")
+    app.config["TESTING"] = env == "testing"
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = env == "production"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` (and ``postgres://``) URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,143 @@
+"""Domain errors raised by services, and the handlers that turn any error into a page or JSON.
+
+Services raise :class:`DomainError` subclasses; views may catch them to show a message on
+a form, and whatever escapes becomes an HTML error page, or a JSON error under ``/api/``:
+``{"error": {"code": "not_found", "message": "..."}}``. No traceback ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the operation; ``message`` is safe to show to the user."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The form field the error belongs to, when there is one.
+        self.field = field
+
+
+class Invalid(DomainError):
+    """The input breaks a rule (shape is the form's job; rules are the service's)."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class NotAllowed(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The operation clashes with the current state (already enrolled, attempt submitted)."""
+
+    status = 409
+    code = "conflict"
+
+
+#: Codes and default messages for HTTP errors; messages are translated when shown.
+HTTP_CODES = {
+    400: ("bad_request", lazy_gettext("The request could not be understood.")),
+    401: ("unauthorized", lazy_gettext("Please sign in to continue.")),
+    403: ("forbidden", lazy_gettext("You do not have permission to open this page.")),
+    404: ("not_found", lazy_gettext("This page does not exist, or it has moved.")),
+    405: ("method_not_allowed", lazy_gettext("This address does not accept that kind of request.")),
+    409: ("conflict", lazy_gettext("That change clashes with the current state.")),
+    413: ("too_large", lazy_gettext("What you sent is too large.")),
+    422: ("invalid", lazy_gettext("Some of what you sent is not valid.")),
+    429: ("rate_limited", lazy_gettext("Too many requests. Please wait a moment and try again.")),
+    500: ("server_error", lazy_gettext("Something went wrong on our side. It has been logged.")),
+    503: ("unavailable", lazy_gettext("The service is temporarily unavailable.")),
+}
+
+TITLES = {
+    400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Sign-in required"),
+    403: lazy_gettext("Access denied"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Too large"),
+    422: lazy_gettext("Invalid input"),
+    429: lazy_gettext("Too many requests"),
+    500: lazy_gettext("Server error"),
+    503: lazy_gettext("Service unavailable"),
+}
+
+
+def wants_json() -> bool:
+    """API requests get JSON errors; everything else gets an HTML page."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None) -> Response:
+    """Build the HTML or JSON error response for ``status``."""
+    default_code, default_message = HTTP_CODES.get(status, HTTP_CODES[500 if status >= 500 else 400])
+    code = code or default_code
+    text = message or str(default_message)
+    if wants_json():
+        response = jsonify(error={"code": code, "message": text})
+    else:
+        title = TITLES.get(status, TITLES[500 if status >= 500 else 400])
+        response = Response(
+            render_template("errors/error.html", status=status, title=title, message=text),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    return response
+
+
+def _handle_http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    response = error_response(status)
+    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def _handle_csrf(exc: CSRFError) -> Response:
+    return error_response(
+        400,
+        gettext("The form has expired or was not sent from this site. Please try again."),
+        code="csrf_failed",
+    )
+
+
+def _handle_domain(exc: DomainError) -> Response:
+    return error_response(exc.status, exc.message, exc.code)
+
+
+def _handle_unexpected(exc: InternalServerError) -> Response:
+    original = getattr(exc, "original_exception", None) or exc
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    try:
+        return error_response(500)
+    except Exception:  # the page itself failed (database down?): plain text, never a traceback
+        log.exception("the error page failed too")
+        return Response("500 Internal Server Error", status=500, mimetype="text/plain")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(InternalServerError, _handle_unexpected)
+    app.register_error_handler(HTTPException, _handle_http)

@@ -1,0 +1,36 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from lms.accounts.models import ROLE_LABELS
+from lms.main import bp
+from lms.main.health import check_database, check_redis
+from lms.permissions import public
+
+
+@bp.route("/")
+@public
+def index() -> ResponseReturnValue:
+    """The landing page for visitors; the dashboard for signed-in users."""
+    if current_user.is_authenticated:
+        return render_template("main/dashboard.html", role_labels=ROLE_LABELS)
+    return render_template("main/landing.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz() -> ResponseReturnValue:
+    """Report whether the database (and Redis, when configured) answer: 200 or 503."""
+    checks = [check_database()]
+    if current_app.config["REDIS_URL"]:
+        checks.append(check_redis(current_app.config["REDIS_URL"]))
+    healthy = all(c.ok for c in checks)
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+    }
+    return jsonify(body), 200 if healthy else 503

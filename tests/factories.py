@@ -1,0 +1,35 @@
+"""Plain ``make_*`` factories with sensible defaults (flushed, never committed)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+from lms import clock
+from lms.accounts import services as accounts
+from lms.accounts.models import Role, User
+
+DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105
+
+_sequence = itertools.count(1)
+
+
+def make_user(
+    username: str | None = None,
+    *,
+    roles: Iterable[Role] = (Role.LEARNER,),
+    password: str | None = DEFAULT_PASSWORD,
+    full_name: str | None = None,
+    **kwargs: Any,
+) -> User:
+    n = next(_sequence)
+    username = username or f"user{n}"
+    return accounts.create_user(
+        username=username,
+        full_name=full_name or f"Test User {n}",
+        password=password,
+        roles=roles,
+        now=clock.now(),
+        **kwargs,
+    )
