@@ -89,8 +89,10 @@ def _unauthorized() -> Response:
 
 def select_locale() -> str | None:
     """The user's chosen language, else the browser's best match among LANGUAGES."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return None  # the CLI and background work speak the default language
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -29,7 +29,9 @@ lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")
 def demo(as_json: bool) -> None:
     """Build the demo world (idempotent) and print the demo logins."""
     if current_app.config["ENV"] == "production":
-        raise Refused("the demo world is for development only (LMS_ENV=production)", as_json=as_json)
+        raise Refused(
+            "the demo world is for development only (LMS_ENV=production)", as_json=as_json
+        )
     world = DemoWorld(now=clock.now())
     for seeder in DEMO_SEEDERS:
         seeder(world)

@@ -28,7 +28,9 @@ class Refused(click.ClickException):
 
     exit_code = 1
 
-    def __init__(self, problems: Iterable[str] | str, *, as_json: bool = False, **extra: Any) -> None:
+    def __init__(
+        self, problems: Iterable[str] | str, *, as_json: bool = False, **extra: Any
+    ) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.as_json = as_json
         self.extra = extra

@@ -83,7 +83,7 @@ def write_intent() -> Iterator[None]:
 
 
 def set_write_intent(value: bool) -> contextvars.Token[bool]:
-    """Set the write intent for the current context; return a token for :func:`reset_write_intent`."""
+    """Set the write intent for this context; pass the token to :func:`reset_write_intent`."""
     return _write_intent.set(value)
 
 

@@ -91,7 +91,9 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None, code: str | None = None) -> Response:
     """Build the HTML or JSON error response for ``status``."""
-    default_code, default_message = HTTP_CODES.get(status, HTTP_CODES[500 if status >= 500 else 400])
+    default_code, default_message = HTTP_CODES.get(
+        status, HTTP_CODES[500 if status >= 500 else 400]
+    )
     code = code or default_code
     text = message or str(default_message)
     if wants_json():

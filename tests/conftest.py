@@ -142,7 +142,11 @@ def isolated(app: Flask) -> Iterator[None]:
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"class_": _TestSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "class_": _TestSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
         )
         try:
             yield
@@ -225,7 +229,9 @@ def login(client: FlaskClient) -> Callable[..., FlaskClient]:
     return _login
 
 
-_BOOKKEEPING = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK TO|BEGIN|COMMIT|ROLLBACK|PRAGMA)\b", re.I)
+_BOOKKEEPING = re.compile(
+    r"^\s*(SAVEPOINT|RELEASE|ROLLBACK TO|BEGIN|COMMIT|ROLLBACK|PRAGMA)\b", re.I
+)
 
 
 @dataclass

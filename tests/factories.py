@@ -10,7 +10,7 @@ from lms import clock
 from lms.accounts import services as accounts
 from lms.accounts.models import Role, User
 
-DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105
+DEFAULT_PASSWORD = "correct horse battery staple"
 
 _sequence = itertools.count(1)
 

@@ -55,5 +55,5 @@ def create_user(
     emit(
         {"id": user.id, "username": user.username, "roles": sorted(r.value for r in user.roles)},
         as_json=as_json,
-        text=f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(user.roles))}",
+        text=f"created user {user.username} (id {user.id}): {', '.join(sorted(user.roles))}",
     )

@@ -6,7 +6,9 @@ from wtforms.validators import DataRequired, Length
 
 class LoginForm(FlaskForm):
     username = StringField(
-        _l("Username"), validators=[DataRequired(), Length(max=100)], render_kw={"autocomplete": "username"}
+        _l("Username"),
+        validators=[DataRequired(), Length(max=100)],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         _l("Password"),

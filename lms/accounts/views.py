@@ -42,7 +42,7 @@ def login() -> Response | str:
         else:
             db.session.commit()  # keeps a rehashed password
             login_user(user)
-            flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+            flash(_("You are signed in."), "success")
             return redirect(safe_next(form.next.data) or url_for("main.index"))
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status

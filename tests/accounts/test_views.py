@@ -59,7 +59,9 @@ def test_inactive_user_cannot_sign_in(client):
     user = make_user("blocked.user")
     user.is_active = False
     db.session.flush()
-    response = client.post("/login", data={"username": "blocked.user", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/login", data={"username": "blocked.user", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 422
 
 

@@ -1,0 +1,129 @@
+"""The ``flask lms`` command conventions: exit codes, --json, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+from lms.accounts.models import Role
+from lms.accounts.services import get_user_by_username
+from tests.factories import make_user
+
+
+def test_lms_group_lists_domain_groups(runner):
+    result = runner.invoke(args=["lms", "--help"])
+    assert result.exit_code == 0
+    assert "users" in result.output
+    assert "demo" in result.output
+
+
+def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
+    first = runner.invoke(args=["lms", "demo", "--json"])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert set(data["logins"]) == {r.value for r in Role}
+    assert data["created"] == {"users": 5}
+    for role, login in data["logins"].items():
+        user = get_user_by_username(login["username"])
+        assert user is not None
+        assert Role(role) in user.roles
+
+    second = runner.invoke(args=["lms", "demo", "--json"])
+    assert second.exit_code == 0
+    again = json.loads(second.stdout)
+    assert again["created"] == {}
+    assert again["existing"] == {"users": 5}
+    assert again["logins"] == data["logins"]
+
+
+def test_demo_logins_work_on_the_sign_in_page(runner, client):
+    data = json.loads(runner.invoke(args=["lms", "demo", "--json"]).stdout)
+    login = data["logins"]["coordinator"]
+    response = client.post("/login", data=login)
+    assert response.status_code == 302
+    assert "Coordinator" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_text_output_lists_the_logins(runner):
+    result = runner.invoke(args=["lms", "demo"])
+    assert result.exit_code == 0
+    assert "demo.admin" in result.output
+    assert "demo-admin-password" in result.output
+
+
+def test_demo_is_refused_in_production(app_factory):
+    prod = app_factory(ENV="production")
+    result = prod.test_cli_runner().invoke(args=["lms", "demo", "--json"])
+    assert result.exit_code == 1
+    assert "development only" in result.stderr
+    assert json.loads(result.stdout)["ok"] is False
+    assert get_user_by_username("demo.admin") is None
+
+
+def test_users_create_with_password_from_stdin(runner, client):
+    result = runner.invoke(
+        args=[
+            "lms",
+            "users",
+            "create",
+            "--username",
+            "Timur.K",
+            "--role",
+            "mentor",
+            "--role",
+            "trainer",
+            "--full-name",
+            "Тимур К.",
+            "--password-stdin",
+            "--json",
+        ],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["username"] == "timur.k"
+    assert data["roles"] == ["mentor", "trainer"]
+    response = client.post(
+        "/login", data={"username": "timur.k", "password": "a long enough password"}
+    )
+    assert response.status_code == 302
+
+
+def test_users_create_refuses_a_taken_username(runner):
+    make_user("zarina")
+    result = runner.invoke(args=["lms", "users", "create", "--username", "zarina", "--json"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: The username zarina is taken."
+    assert json.loads(result.stdout) == {"ok": False, "errors": ["The username zarina is taken."]}
+    assert "Traceback" not in result.output
+
+
+def test_users_create_refuses_a_short_password_and_saves_nothing(runner):
+    result = runner.invoke(
+        args=["lms", "users", "create", "--username", "short.pw", "--password-stdin"], input="abc\n"
+    )
+    assert result.exit_code == 1
+    assert "at least 12 characters" in result.stderr
+    assert get_user_by_username("short.pw") is None
+
+
+def test_users_create_refuses_an_empty_stdin_password(runner):
+    result = runner.invoke(
+        args=["lms", "users", "create", "--username", "no.pw", "--password-stdin"], input=""
+    )
+    assert result.exit_code == 1
+    assert "no password on standard input" in result.stderr
+
+
+def test_usage_errors_exit_2(runner):
+    assert runner.invoke(args=["lms", "users", "create"]).exit_code == 2
+    bad_role = runner.invoke(args=["lms", "users", "create", "--username", "x1", "--role", "king"])
+    assert bad_role.exit_code == 2
+    assert "king" in bad_role.stderr
+
+
+def test_a_database_without_tables_is_a_clear_error(app_factory, make_database):
+    unmigrated = app_factory(DATABASE_URL=make_database("unmigrated"))
+    result = unmigrated.test_cli_runner().invoke(args=["lms", "demo"])
+    assert result.exit_code == 1
+    assert "is the database reachable and migrated?" in result.stderr
+    assert "Traceback" not in result.output

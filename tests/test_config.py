@@ -1,0 +1,99 @@
+"""The configuration layers and the refusal to run production on development defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms import create_app
+from lms.config import DEFAULT_SECRET_KEY, normalise_database_url
+
+GOOD_SECRET = "a-production-secret-that-is-long-enough-0123456789"
+
+
+@pytest.fixture
+def instance_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    return tmp_path
+
+
+def test_production_refuses_the_default_secret(instance_dir):
+    with pytest.raises(RuntimeError, match="SECRET_KEY is the development default"):
+        create_app({"ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY})
+
+
+def test_production_is_the_default_environment(instance_dir):
+    with pytest.raises(RuntimeError, match="development default"):
+        create_app()
+
+
+def test_production_refuses_a_short_secret(instance_dir):
+    with pytest.raises(RuntimeError, match="at least 32 characters"):
+        create_app({"ENV": "production", "SECRET_KEY": "short"})
+
+
+def test_unknown_environment_is_refused(instance_dir):
+    with pytest.raises(RuntimeError, match="LMS_ENV must be one of"):
+        create_app({"ENV": "staging"})
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+def test_development_and_testing_accept_the_default_secret(instance_dir, env):
+    app = create_app({"ENV": env, "DATABASE_URL": "sqlite://"})
+    assert app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["TESTING"] is (env == "testing")
+
+
+def test_production_cookies_are_secure(instance_dir):
+    app = create_app({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
+
+
+def test_layers_apply_in_order(instance_dir, monkeypatch):
+    (instance_dir / "config.py").write_text(
+        'ENV = "development"\nCOURSES_DIR = "/from/instance"\n'
+        'ASSESSMENTS_DIR = "/from/instance"\nCERTIFICATES_DIR = "/from/instance"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("LMS_ASSESSMENTS_DIR", "/from/env")
+    monkeypatch.setenv("LMS_CERTIFICATES_DIR", "/from/env")
+    monkeypatch.setenv("LMS_SQLITE_BUSY_TIMEOUT_MS", "1234")  # JSON-parsed: an int
+    app = create_app({"CERTIFICATES_DIR": "/from/test", "DATABASE_URL": "sqlite://"})
+    assert app.config["ENV"] == "development"
+    assert app.config["COURSES_DIR"] == "/from/instance"
+    assert app.config["ASSESSMENTS_DIR"] == "/from/env"
+    assert app.config["CERTIFICATES_DIR"] == "/from/test"
+    assert app.config["SQLITE_BUSY_TIMEOUT_MS"] == 1234
+
+
+def test_environment_can_supply_the_production_secret(instance_dir, monkeypatch):
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.setenv("LMS_SECRET_KEY", GOOD_SECRET)
+    monkeypatch.setenv("LMS_DATABASE_URL", "sqlite://")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == GOOD_SECRET
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(instance_dir):
+    app = create_app({"ENV": "development"})
+    with app.app_context():
+        from lms.extensions import db
+
+        assert db.engine.url.drivername == "sqlite"
+        assert db.engine.url.database == str(instance_dir / "lms.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h:5432/d", "postgresql+psycopg://u@h:5432/d"),
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_postgresql_urls_use_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected
