@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -54,33 +55,35 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-#: Codes and default messages for HTTP errors; messages are translated when shown.
-HTTP_CODES = {
-    400: ("bad_request", lazy_gettext("The request could not be understood.")),
-    401: ("unauthorized", lazy_gettext("Please sign in to continue.")),
-    403: ("forbidden", lazy_gettext("You do not have permission to open this page.")),
-    404: ("not_found", lazy_gettext("This page does not exist, or it has moved.")),
-    405: ("method_not_allowed", lazy_gettext("This address does not accept that kind of request.")),
-    409: ("conflict", lazy_gettext("That change clashes with the current state.")),
-    413: ("too_large", lazy_gettext("What you sent is too large.")),
-    422: ("invalid", lazy_gettext("Some of what you sent is not valid.")),
-    429: ("rate_limited", lazy_gettext("Too many requests. Please wait a moment and try again.")),
-    500: ("server_error", lazy_gettext("Something went wrong on our side. It has been logged.")),
-    503: ("unavailable", lazy_gettext("The service is temporarily unavailable.")),
-}
-
-TITLES = {
-    400: lazy_gettext("Bad request"),
-    401: lazy_gettext("Sign-in required"),
-    403: lazy_gettext("Access denied"),
-    404: lazy_gettext("Page not found"),
-    405: lazy_gettext("Method not allowed"),
-    409: lazy_gettext("Conflict"),
-    413: lazy_gettext("Too large"),
-    422: lazy_gettext("Invalid input"),
-    429: lazy_gettext("Too many requests"),
-    500: lazy_gettext("Server error"),
-    503: lazy_gettext("Service unavailable"),
+#: For each HTTP status: the JSON error code, the page title and the default message.
+HTTP_ERRORS = {
+    400: ("bad_request", _l("Bad request"), _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Sign-in required"), _l("Please sign in to continue.")),
+    403: (
+        "forbidden",
+        _l("Access denied"),
+        _l("You do not have permission to open this page."),
+    ),
+    404: ("not_found", _l("Page not found"), _l("This page does not exist, or it has moved.")),
+    405: (
+        "method_not_allowed",
+        _l("Method not allowed"),
+        _l("This address does not accept that kind of request."),
+    ),
+    409: ("conflict", _l("Conflict"), _l("That change clashes with the current state.")),
+    413: ("too_large", _l("Too large"), _l("What you sent is too large.")),
+    422: ("invalid", _l("Invalid input"), _l("Some of what you sent is not valid.")),
+    429: (
+        "rate_limited",
+        _l("Too many requests"),
+        _l("Too many requests. Please wait a moment and try again."),
+    ),
+    500: (
+        "server_error",
+        _l("Server error"),
+        _l("Something went wrong on our side. It has been logged."),
+    ),
+    503: ("unavailable", _l("Service unavailable"), _l("The service is temporarily unavailable.")),
 }
 
 
@@ -91,15 +94,14 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None, code: str | None = None) -> Response:
     """Build the HTML or JSON error response for ``status``."""
-    default_code, default_message = HTTP_CODES.get(
-        status, HTTP_CODES[500 if status >= 500 else 400]
+    default_code, title, default_message = HTTP_ERRORS.get(
+        status, HTTP_ERRORS[500 if status >= 500 else 400]
     )
     code = code or default_code
     text = message or str(default_message)
     if wants_json():
         response = jsonify(error={"code": code, "message": text})
     else:
-        title = TITLES.get(status, TITLES[500 if status >= 500 else 400])
         response = Response(
             render_template("errors/error.html", status=status, title=title, message=text),
             mimetype="text/html",
