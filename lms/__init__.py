@@ -13,6 +13,7 @@ from typing import Any
 from babel import Locale
 from flask import Flask, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -125,18 +126,87 @@ def register_request_hooks(app: Flask) -> None:
         )
         return response
 
+    @app.template_filter("merge_args")
+    def _merge_args(args: Any, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments with some replaced (for pagination links)."""
+        merged = {key: value for key, value in args.items() if key not in changes}
+        merged.update(changes)
+        return merged
+
+    @app.template_filter("combine")
+    def _combine(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+        return {**first, **second}
+
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
         locale = get_locale() or Locale.parse(app.config["BABEL_DEFAULT_LOCALE"])
         return {
             "lang": str(locale).replace("_", "-"),
             "text_direction": locale.text_direction,
+            "get_locale": get_locale,
+            "nav_links": _nav_links(),
         }
 
 
+#: Main navigation: (endpoint, label, endpoints that count as "this area").
+_NAV = [
+    ("main.index", _l("Dashboard"), {"main.index"}),
+    (
+        "accounts.people",
+        _l("People"),
+        {"accounts.people", "accounts.new_person", "accounts.edit_person"},
+    ),
+    (
+        "accounts.organisations",
+        _l("Organisations"),
+        {
+            "accounts.organisations",
+            "accounts.country",
+            "accounts.new_agency",
+            "accounts.edit_agency",
+            "accounts.new_unit",
+            "accounts.edit_unit",
+        },
+    ),
+    ("accounts.audit_log", _l("Audit trail"), {"accounts.audit_log"}),
+]
+
+
+def _nav_links() -> list[dict[str, Any]]:
+    """The areas the signed-in user may open: href, label and whether it is the current one."""
+    from flask import url_for
+
+    from lms import permissions
+
+    if not current_user or not current_user.is_authenticated:
+        return []
+    allowed = {
+        "main.index": True,
+        "accounts.people": permissions.can_list_users(current_user),
+        "accounts.organisations": permissions.can_view_organisations(current_user),
+        "accounts.audit_log": permissions.can_view_audit(current_user),
+    }
+    links = [
+        {"href": url_for(endpoint), "label": label, "current": request.endpoint in area}
+        for endpoint, label, area in _NAV
+        if allowed[endpoint]
+    ]
+    own = request.endpoint == "accounts.person" and request.view_args == {
+        "user_id": current_user.id
+    }
+    links.append(
+        {
+            "href": url_for("accounts.person", user_id=current_user.id),
+            "label": _l("My profile"),
+            "current": own,
+        }
+    )
+    return links
+
+
 def register_blueprints(app: Flask) -> None:
-    from lms.accounts import bp as accounts_bp
-    from lms.main import bp as main_bp
+    from lms.accounts.views import bp as accounts_bp
+    from lms.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)

@@ -1,5 +1,6 @@
 """Import-only index of every model, so Alembic's autogenerate and the shell see them all."""
 
-from lms.accounts.models import Role, RoleGrant, User
+from lms.accounts.models import Agency, Country, RoleGrant, Unit, UnitAssignment, User
+from lms.audit import AuditEvent
 
-__all__ = ["Role", "RoleGrant", "User"]
+__all__ = ["Agency", "AuditEvent", "Country", "RoleGrant", "Unit", "UnitAssignment", "User"]

@@ -3,7 +3,13 @@
 Every view declares its audience with one of the decorators below (:func:`public`,
 :func:`signed_in`, :func:`roles_required`); ``create_app`` refuses to start when a route
 has no declaration, so no page is ever reachable by accident. Object-level checks
-(``can_*(user, obj)``) and scoped query filters join this module as the domains land.
+(``can_*(user, obj)``) and scoped query filters live here too: lists, counts and exports
+apply the filters in SQL, so nothing is ever filtered in Python after loading.
+
+Scopes: an admin sees everything; a coordinator sees the people and organisations of the
+countries of their grants (a grant without a country covers all); everyone else sees
+themselves. An object outside the viewer's scope is answered with 404, not 403, so its
+existence is not revealed.
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, abort
 from flask_login import current_user
 
-from lms.accounts.models import Role, User
+from lms.accounts.models import Agency, Role, RoleGrant, Unit, User
 from lms.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,3 +104,132 @@ def authorize(allowed: bool) -> None:
     """Stop the request with 403 unless ``allowed`` (the result of a ``can_*`` policy)."""
     if not allowed:
         abort(403)
+
+
+# --- Who someone is -----------------------------------------------------------------------
+
+
+def is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.ADMIN)
+
+
+def coordinated_countries(user: Any) -> frozenset[str] | None:
+    """Countries ``user`` may oversee: None means all; an empty set means none."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.has_role(Role.ADMIN):
+        return None
+    return user.coordinated_countries
+
+
+def _covers(countries: frozenset[str] | None, code: str | None) -> bool:
+    return countries is None or (code is not None and code in countries)
+
+
+# --- Scoped query filters (applied in SQL) -------------------------------------------------
+
+
+def visible_users(user: Any) -> sa.ColumnElement[bool]:
+    """The people ``user`` may list: theirs to oversee, or just themselves."""
+    countries = coordinated_countries(user)
+    if countries is None:
+        return sa.true()
+    own = User.id == user.id if getattr(user, "is_authenticated", False) else sa.false()
+    if not countries:
+        return own
+    return sa.or_(User.country_code.in_(sorted(countries)), own)
+
+
+def visible_agencies(user: Any) -> sa.ColumnElement[bool]:
+    countries = coordinated_countries(user)
+    if countries is None:
+        return sa.true()
+    return Agency.country_code.in_(sorted(countries)) if countries else sa.false()
+
+
+def visible_countries(user: Any) -> frozenset[str] | None:
+    """Country codes whose organisations ``user`` may see (None: all)."""
+    return coordinated_countries(user)
+
+
+# --- Single-object rules -------------------------------------------------------------------
+
+
+def can_manage_organisations(user: Any) -> bool:
+    """Create and edit agencies and units: administrators only."""
+    return is_admin(user)
+
+
+def can_view_organisations(user: Any) -> bool:
+    countries = coordinated_countries(user)
+    return countries is None or bool(countries)
+
+
+def can_view_country(user: Any, code: str) -> bool:
+    return _covers(coordinated_countries(user), code) and can_view_organisations(user)
+
+
+def can_view_agency(user: Any, agency: Agency) -> bool:
+    return can_view_country(user, agency.country_code)
+
+
+def can_view_unit(user: Any, unit: Unit) -> bool:
+    return can_view_agency(user, unit.agency)
+
+
+def can_list_users(user: Any) -> bool:
+    countries = coordinated_countries(user)
+    return countries is None or bool(countries)
+
+
+def can_view_user(viewer: Any, person: User) -> bool:
+    """Admins, coordinators of the person's country, and the person."""
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.id == person.id:
+        return True
+    countries = coordinated_countries(viewer)
+    return countries is None or (bool(countries) and _covers(countries, person.country_code))
+
+
+def can_edit_user(editor: Any, person: User) -> bool:
+    """Admins edit everyone; coordinators edit the learners of their countries."""
+    if is_admin(editor):
+        return True
+    countries = coordinated_countries(editor)
+    if not countries and countries is not None:
+        return False
+    return (
+        _covers(countries, person.country_code)
+        and person.roles <= {Role.LEARNER}
+        and person.id != editor.id
+    )
+
+
+def can_create_users(user: Any) -> bool:
+    return can_list_users(user)
+
+
+def can_place_in_country(user: Any, code: str | None) -> bool:
+    """May ``user`` put a person in country ``code`` (None: no country)?"""
+    countries = coordinated_countries(user)
+    if countries is None:
+        return True
+    return code is not None and code in countries
+
+
+def can_manage_grants(user: Any) -> bool:
+    """Granting and revoking roles: administrators only (coordinators create learners)."""
+    return is_admin(user)
+
+
+def can_revoke_grant(user: Any, grant: RoleGrant) -> bool:
+    return can_manage_grants(user)
+
+
+def can_merge_users(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_view_audit(user: Any) -> bool:
+    return is_admin(user)

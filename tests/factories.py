@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from lms import clock
+from lms.accounts import organisations
 from lms.accounts import services as accounts
-from lms.accounts.models import Role, User
+from lms.accounts.models import Agency, AgencyType, Role, Unit, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -30,6 +31,33 @@ def make_user(
         full_name=full_name or f"Test User {n}",
         password=password,
         roles=roles,
+        now=clock.now(),
+        **kwargs,
+    )
+
+
+def make_agency(
+    country_code: str = "KG",
+    name: str | None = None,
+    *,
+    type: AgencyType = AgencyType.POLICE,
+    **kwargs: Any,
+) -> Agency:
+    return organisations.create_agency(
+        country_code=country_code,
+        name=name or f"Agency {next(_sequence)}",
+        type=type,
+        actor=None,
+        now=clock.now(),
+        **kwargs,
+    )
+
+
+def make_unit(agency: Agency | None = None, name: str | None = None, **kwargs: Any) -> Unit:
+    return organisations.create_unit(
+        agency or make_agency(),
+        name=name or f"Unit {next(_sequence)}",
+        actor=None,
         now=clock.now(),
         **kwargs,
     )

@@ -61,14 +61,17 @@ def test_template_is_up_to_date(extracted):
 def test_catalog_is_complete(extracted, language):
     catalog = _catalog(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po")
     messages = {m.id: m for m in catalog if m.id}
-    assert extracted <= set(messages), sorted(extracted - set(messages))
+    assert extracted <= set(messages), sorted(map(str, extracted - set(messages)))
     for msgid in extracted:
         message = messages[msgid]
-        assert message.string, f"untranslated: {msgid!r}"
+        # Plural messages have a tuple of ids and a tuple of translations (one per form).
+        sources = msgid if isinstance(msgid, tuple) else (msgid,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"untranslated: {msgid!r}"
         assert not message.fuzzy, f"fuzzy: {msgid!r}"
-        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(message.string)), (
-            msgid
-        )
+        expected = sorted(set(PLACEHOLDER.findall(sources[-1])))
+        for string in strings:
+            assert sorted(set(PLACEHOLDER.findall(string))) == expected, (msgid, string)
 
 
 def test_right_to_left_languages_set_the_direction(app_factory):

@@ -1,7 +1,5 @@
-"""Accounts: people, role grants, signing in and out."""
+"""Accounts: organisations (countries, agencies, units), people, role grants, signing in.
 
-from flask import Blueprint
-
-bp = Blueprint("accounts", __name__, template_folder="templates")
-
-from lms.accounts import views  # noqa: E402, F401  (routes register on import)
+The blueprint lives in ``lms.accounts.views``, so importing the models never pulls in
+the views (and with them lms.permissions).
+"""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from lms.accounts.models import ROLE_LABELS
-from lms.main import bp
 from lms.main.health import check_database, check_redis
 from lms.permissions import public
+
+bp = Blueprint("main", __name__, template_folder="templates")
 
 
 @bp.route("/")

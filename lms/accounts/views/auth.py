@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from lms.accounts import bp, services
+from lms.accounts import services
 from lms.accounts.forms import LoginForm, LogoutForm
+from lms.accounts.views import bp
 from lms.extensions import db
 from lms.permissions import public, signed_in
 
