@@ -88,6 +88,19 @@ def test_users_create_with_password_from_stdin(runner, client):
     assert response.status_code == 302
 
 
+def test_users_create_scopes_a_coordinator_to_a_country(runner):
+    result = runner.invoke(
+        args=["lms", "users", "create", "--username", "coord.tj", "--role", "coordinator",
+              "--country", "tj", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["country"] == "TJ"
+    assert get_user_by_username("coord.tj").coordinated_countries == {"TJ"}
+    bad = runner.invoke(args=["lms", "users", "create", "--username", "x.y", "--country", "QQ"])
+    assert bad.exit_code == 1
+    assert "Unknown country code QQ." in bad.stderr
+
+
 def test_users_create_refuses_a_taken_username(runner):
     make_user("zarina")
     result = runner.invoke(args=["lms", "users", "create", "--username", "zarina", "--json"])

@@ -26,6 +26,11 @@ users = click.Group("users", help="Manage user accounts.")
     show_default=True,
     help="Role to grant; repeat for several.",
 )
+@click.option(
+    "--country",
+    default=None,
+    help="ISO code of the country the person serves in; also scopes a coordinator role.",
+)
 @click.option("--email", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @json_option
@@ -34,11 +39,15 @@ def create_user(
     username: str,
     full_name: str | None,
     roles: tuple[str, ...],
+    country: str | None,
     email: str | None,
     password_stdin: bool,
     as_json: bool,
 ) -> None:
-    """Create a user. Without --password-stdin the account has no password yet."""
+    """Create a user. Without --password-stdin the account has no password yet.
+
+    A coordinator created with --country coordinates that country; without it, all.
+    """
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -49,11 +58,18 @@ def create_user(
         full_name=full_name or username,
         password=password,
         roles=[Role(r) for r in roles],
+        country_code=country.upper() if country else None,
+        coordinator_country=country.upper() if country else None,
         email=email,
         now=clock.now(),
     )
     emit(
-        {"id": user.id, "username": user.username, "roles": sorted(r.value for r in user.roles)},
+        {
+            "id": user.id,
+            "username": user.username,
+            "roles": sorted(r.value for r in user.roles),
+            "country": user.country_code,
+        },
         as_json=as_json,
         text=f"created user {user.username} (id {user.id}): {', '.join(sorted(user.roles))}",
     )

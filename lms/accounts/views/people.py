@@ -148,7 +148,10 @@ def new_person() -> ResponseReturnValue:
             form.country.errors.append(_("You cannot add people in this country."))
         elif duplicates and not form.confirm_not_duplicate.data:
             form.confirm_not_duplicate.errors.append(
-                _("Check the possible duplicates below, then confirm this is a different person.")
+                _(
+                    "Check the possible duplicates listed above, "
+                    "then confirm this is a different person."
+                )
             )
         else:
             try:
