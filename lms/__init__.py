@@ -95,8 +95,12 @@ def select_locale() -> str | None:
     if not has_request_context():
         return None  # the CLI and background work speak the default language
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if current_user and current_user.is_authenticated and current_user.locale:
+        # Any code may be stored (uz-Cyrl, fa_AF): use it, or its language, when we have it.
+        wanted = current_user.locale.replace("_", "-")
+        for candidate in (wanted, wanted.split("-")[0]):
+            if candidate in languages:
+                return candidate
     return request.accept_languages.best_match(languages)
 
 

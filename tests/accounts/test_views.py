@@ -120,6 +120,19 @@ def test_user_language_preference_wins_over_the_browser(client, login):
     assert "Добро пожаловать" in html
 
 
+@pytest.mark.parametrize("stored", ["ru-RU", "ru_KG", "ru"])
+def test_a_regional_language_code_uses_its_language(client, login, stored):
+    login(make_user(locale=stored))
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Добро пожаловать" in html
+
+
+def test_a_language_without_translation_falls_back_to_the_browser(client, login):
+    login(make_user(locale="ps-AF"))
+    html = client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Добро пожаловать" in html
+
+
 def test_dashboard_query_count_does_not_grow_with_roles(client, login, count_queries):
     user = make_user(roles=list(Role))
     login(user)
