@@ -64,15 +64,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = None  # "strong" trusts a spoofable X-Forwarded-For
     login_manager.login_view = "accounts.login"
-    login_manager.user_loader(_load_user)
+    # Users are loaded from the server-side session named by the cookie, never from a
+    # user id in the cookie (lms.accounts.views.auth); the id-based loader finds no one.
+    from lms.accounts.views.auth import load_user_from_session
+
+    login_manager.user_loader(lambda _user_id: None)
+    login_manager.request_loader(load_user_from_session)
     login_manager.unauthorized_handler(_unauthorized)
-
-
-def _load_user(user_id: str) -> Any:
-    from lms.accounts.models import User
-
-    user = _db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
 
 
 def _unauthorized() -> Response:
@@ -107,8 +105,11 @@ def select_locale() -> str | None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _declare_write_intent() -> None:
-        # Writers take SQLite's lock at BEGIN (see lms.db); readers never wait for it.
-        if request.method not in SAFE_METHODS:
+        # Writers take SQLite's lock at BEGIN (see lms.db); readers never wait for it. A
+        # read that will refresh the signed-in session's record is a writer too.
+        from lms.accounts.views.auth import session_needs_touch
+
+        if request.method not in SAFE_METHODS or session_needs_touch():
             request.environ["lms.write_token"] = set_write_intent(True)
 
     @app.teardown_request

@@ -56,6 +56,29 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
+    # Sign-in security (lms.accounts.security).
+    #: Key for encrypting secrets at rest (TOTP seeds); defaults to SECRET_KEY. Set it
+    #: separately so that SECRET_KEY can be rotated without losing enrolled authenticators.
+    ENCRYPTION_KEY = ""
+    SESSION_IDLE_MINUTES = 60
+    SESSION_ABSOLUTE_HOURS = 12
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 50
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCKOUT_MINUTES = 15
+    #: Ask every user, learners included, for a second factor.
+    REQUIRE_2FA_FOR_ALL = False
+    ACTIVATION_CODE_DAYS = 30
+    #: Outgoing mail for password resets; empty MAIL_SERVER writes mails to the log instead.
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "PROTECT LMS <no-reply@localhost>"
+    #: Public address of the site, for links in e-mails (e.g. https://lms.example.org).
+    SITE_URL = "http://127.0.0.1:5000"
+
     #: argon2id parameters (RFC 9106 "second recommended": t=3, m=64 MiB, p=4).
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
@@ -81,6 +104,9 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config["TESTING"] = env == "testing"
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = env == "production"
+    if app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "session":
+        # The __Host- prefix binds the cookie to this host, over HTTPS, for every path.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
 
 

@@ -1,6 +1,27 @@
 """Import-only index of every model, so Alembic's autogenerate and the shell see them all."""
 
-from lms.accounts.models import Agency, Country, RoleGrant, Unit, UnitAssignment, User
+from lms.accounts.models import (
+    Agency,
+    Country,
+    LoginThrottle,
+    RecoveryCode,
+    RoleGrant,
+    Unit,
+    UnitAssignment,
+    User,
+    UserSession,
+)
 from lms.audit import AuditEvent
 
-__all__ = ["Agency", "AuditEvent", "Country", "RoleGrant", "Unit", "UnitAssignment", "User"]
+__all__ = [
+    "Agency",
+    "AuditEvent",
+    "Country",
+    "LoginThrottle",
+    "RecoveryCode",
+    "RoleGrant",
+    "Unit",
+    "UnitAssignment",
+    "User",
+    "UserSession",
+]

@@ -233,3 +233,21 @@ def can_merge_users(user: Any) -> bool:
 
 def can_view_audit(user: Any) -> bool:
     return is_admin(user)
+
+
+def can_issue_activation(actor: Any, person: User) -> bool:
+    """Activation codes: whoever may edit the person (coordinators: their learners)."""
+    return can_edit_user(actor, person)
+
+
+def can_reset_security(actor: Any, person: User) -> bool:
+    """Reset a lost authenticator or sign a person out everywhere: admins, and coordinators
+    for anyone of their countries except administrators (never themselves)."""
+    if not getattr(actor, "is_authenticated", False) or actor.id == person.id:
+        return False
+    if is_admin(actor):
+        return True
+    countries = coordinated_countries(actor)
+    if not countries:
+        return False
+    return _covers(countries, person.country_code) and not person.has_role(Role.ADMIN)

@@ -37,7 +37,7 @@ os.environ["LMS_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="lms-test-instance-")
 from lms import clock, create_app  # noqa: E402
 from lms.config import normalise_database_url  # noqa: E402
 from lms.extensions import db  # noqa: E402
-from tests.factories import DEFAULT_PASSWORD  # noqa: E402
+from tests.factories import DEFAULT_PASSWORD, sign_in  # noqa: E402
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
@@ -181,8 +181,12 @@ def app(_session_app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app_factory(database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Build an app with extra configuration, on the same database and equally isolated."""
+def app_factory(database_url: str, app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build an app with extra configuration, on the same database and equally isolated.
+
+    It depends on ``app`` so that its contexts are pushed after, and popped before, the
+    main app's; the data of a factory-made app lives in its own transaction.
+    """
     stack: list[Any] = []
 
     def factory(**overrides: Any) -> Flask:
@@ -219,11 +223,11 @@ def frozen_clock(app: Flask) -> clock.FrozenClock:
 
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[..., FlaskClient]:
-    """Sign ``user`` in through the real sign-in form; returns the signed-in client."""
+    """Sign ``user`` in through the real pages (with a second factor where the role
+    requires one); returns the signed-in client."""
 
     def _login(user: Any, password: str = DEFAULT_PASSWORD) -> FlaskClient:
-        response = client.post("/login", data={"username": user.username, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)
+        sign_in(client, user, password)
         return client
 
     return _login

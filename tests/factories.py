@@ -6,10 +6,13 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from lms import clock
-from lms.accounts import organisations
+import pyotp
+
+from lms import clock, crypto
+from lms.accounts import organisations, security
 from lms.accounts import services as accounts
 from lms.accounts.models import Agency, AgencyType, Role, Unit, User
+from lms.extensions import db
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -61,3 +64,57 @@ def make_unit(agency: Agency | None = None, name: str | None = None, **kwargs: A
         now=clock.now(),
         **kwargs,
     )
+
+
+def enable_2fa(user: User) -> str:
+    """Enrol an authenticator for ``user`` as the setup page would; return the seed."""
+    from flask import current_app
+
+    secret = security.new_totp_secret()
+    now = clock.now()
+    step = pyotp.TOTP(secret).timecode(now)
+    security.enable_2fa(
+        user,
+        secret,
+        pyotp.TOTP(secret).generate_otp(step),
+        settings=security.Settings.from_config(current_app.config),
+        now=now,
+    )
+    db.session.flush()
+    return secret
+
+
+def next_code(user: User) -> str:
+    """A TOTP code of ``user`` not used yet (the step after the last one accepted)."""
+    from flask import current_app
+
+    config = current_app.config
+    secret = crypto.decrypt(
+        user.totp_secret,
+        secret_key=config.get("ENCRYPTION_KEY") or config["SECRET_KEY"],
+        purpose=security.TOTP_PURPOSE,
+    )
+    db.session.refresh(user)
+    totp = pyotp.TOTP(secret)
+    frozen = current_app.extensions.get("lms.clock")
+    if isinstance(frozen, clock.FrozenClock) and (user.totp_last_step or 0) >= totp.timecode(
+        frozen.now()
+    ):
+        frozen.advance(seconds=30)  # as a person would wait for the app's next code
+    step = max(totp.timecode(clock.now()), (user.totp_last_step or 0) + 1)
+    return totp.generate_otp(step)
+
+
+def sign_in(client: Any, user: User, password: str = DEFAULT_PASSWORD) -> Any:
+    """Sign ``user`` in through the real pages, second factor included where required."""
+    from flask import current_app
+
+    settings = security.Settings.from_config(current_app.config)
+    if security.requires_2fa(user, settings=settings) and not security.has_2fa(user):
+        enable_2fa(user)
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"] == "/login/code":
+        response = client.post("/login/code", data={"code": next_code(user)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return response

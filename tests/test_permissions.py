@@ -13,7 +13,7 @@ from lms import create_app
 from lms.accounts.models import Role
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
 from tests.conftest import base_config
-from tests.factories import DEFAULT_PASSWORD, make_agency, make_unit, make_user
+from tests.factories import make_agency, make_unit, make_user, sign_in
 
 #: Audiences: anonymous, one user per role, and a coordinator of another country.
 #: The objects requested belong to Kyrgyzstan (KG); the other coordinator has Kazakhstan.
@@ -40,6 +40,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     "main.healthz": EVERYONE,
     "accounts.login": EVERYONE,
     "accounts.logout": SIGNED_IN_ONLY,
+    "accounts.login_code": EVERYONE,
+    "accounts.setup_2fa": EVERYONE,
+    "accounts.activate": EVERYONE,
+    "accounts.forgot_password": EVERYONE,
+    "accounts.reset_password": EVERYONE,
+    "accounts.account": SIGNED_IN_ONLY,
+    "accounts.change_password": SIGNED_IN_ONLY,
+    "accounts.end_other_sessions": SIGNED_IN_ONLY,
+    "accounts.issue_activation": MANAGERS_OF_KG,
+    "accounts.activation_slips": MANAGERS,
+    "accounts.reset_person_2fa": MANAGERS_OF_KG,
+    "accounts.sign_out_person": MANAGERS_OF_KG,
     "accounts.people": MANAGERS,
     "accounts.new_person": MANAGERS,
     "accounts.person": PERSON_RECORD,
@@ -81,6 +93,7 @@ def _world():
         "agency_id": agency.id,
         "unit_id": unit.id,
         "code": "KG",
+        "token": "not-a-real-token",
     }
     return args, users
 
@@ -138,17 +151,14 @@ def _outcome(response) -> object:
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
-def test_route_matrix(app, audience):
+def test_route_matrix(app, frozen_clock, audience):
     """Each route answers each audience as EXPECTED says (a fresh session per route)."""
     args, users = _world()
     user = users.get(audience)
     for rule, method in _routes(app):
         client = app.test_client()
         if user is not None:
-            signed = client.post(
-                "/login", data={"username": user.username, "password": DEFAULT_PASSWORD}
-            )
-            assert signed.status_code == 302
+            sign_in(client, user)
         url = rule.build({name: args[name] for name in rule.arguments})[1]
         got = _outcome(client.open(url, method=method))
         assert got == EXPECTED[rule.endpoint][audience], (audience, method, url, got)
@@ -184,10 +194,8 @@ def test_role_restricted_views_refuse_other_roles(app_factory):
     client = app.test_client()
     assert client.get("/coordinators-only").headers["Location"].startswith("/login?next=")
     for role, expected in [(Role.LEARNER, 403), (Role.MENTOR, 403), (Role.COORDINATOR, 200)]:
-        make_user(f"restricted.{role.value}", roles=[role])
-        client.post(
-            "/login", data={"username": f"restricted.{role.value}", "password": DEFAULT_PASSWORD}
-        )
+        person = make_user(f"restricted.{role.value}", roles=[role])
+        sign_in(client, person)
         assert client.get("/coordinators-only").status_code == expected, role
         client.post("/logout")
 

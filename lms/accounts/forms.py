@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lms.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS, SEX_LABELS
 
@@ -41,6 +41,71 @@ class LoginForm(FlaskForm):
     )
     next = HiddenField()
     submit = SubmitField(_l("Sign in"))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The six digits from your authenticator app, or a recovery code."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            _l("New password"),
+            validators=[DataRequired(), Length(max=128)],
+            description=_l(
+                "At least 12 characters. A few unrelated words are easy to remember and hard "
+                "to guess."
+            ),
+            render_kw={"autocomplete": "new-password"},
+        ),
+        PasswordField(
+            _l("New password again"),
+            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+            render_kw={"autocomplete": "new-password"},
+        ),
+    )
+
+
+class ActivateForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=100)],
+        render_kw={"autocomplete": "username"},
+    )
+    code = StringField(
+        _l("Activation code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("As printed on your activation slip, e.g. ABCD-EFGH-JKMN."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+    password, confirm = _new_password_fields()
+    submit = SubmitField(_l("Set my password"))
+
+
+class ForgotForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetForm(FlaskForm):
+    password, confirm = _new_password_fields()
+    submit = SubmitField(_l("Set my password"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = _new_password_fields()
+    submit = SubmitField(_l("Change password"))
 
 
 class LogoutForm(FlaskForm):

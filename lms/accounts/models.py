@@ -163,6 +163,19 @@ class User(db.Model):
     #: Preferred language (any code); the interface falls back where it has no translation.
     locale: Mapped[str | None] = mapped_column(sa.String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: sha256 of a one-time activation code (printed on a slip); None when none is pending.
+    activation_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: sha256 of an e-mailed password-reset token; None when none is pending.
+    reset_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: TOTP seed, encrypted with a key derived from the app's secret (lms.crypto).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    #: When two-factor sign-in was confirmed; None while it is not set up.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last TOTP time step accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     #: Set when this record was merged into another person's; the record stays for history.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -266,3 +279,51 @@ class UnitAssignment(db.Model):
 
     agency: Mapped[Agency | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in session, kept on the server so that signing out really ends it.
+
+    The browser's cookie holds a random token; only its sha256 is stored here.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The absolute end of the session, whatever the activity.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why it ended: logout, password_change, deactivated, admin, user.
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per username and per client address, shared by all workers."""
+
+    __tablename__ = "login_throttle"
+
+    #: "user:<username>" or "ip:<address>".
+    key: Mapped[str] = mapped_column(sa.String(150), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator once (ten per enrolment)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

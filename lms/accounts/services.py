@@ -21,6 +21,7 @@ from lms.accounts import passwords
 from lms.accounts.models import Agency, Role, RoleGrant, Sex, Unit, UnitAssignment, User
 from lms.accounts.names import is_possible_duplicate, name_key, tokens_of
 from lms.accounts.organisations import get_country
+from lms.accounts.security import check_password_rules, end_sessions
 from lms.errors import Conflict, Invalid, NotFound
 from lms.extensions import db
 
@@ -56,20 +57,6 @@ def normalise_username(username: str) -> str:
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-def validate_password(password: str) -> None:
-    """Raise :class:`Invalid` unless the password meets the length rules (ASVS 6.2.1, 6.2.9)."""
-    if len(password) < passwords.MIN_LENGTH:
-        raise Invalid(
-            gettext("The password must be at least %(n)d characters long.", n=passwords.MIN_LENGTH),
-            field="password",
-        )
-    if len(password) > passwords.MAX_LENGTH:
-        raise Invalid(
-            gettext("The password must be at most %(n)d characters long.", n=passwords.MAX_LENGTH),
-            field="password",
-        )
 
 
 def get_user_by_username(username: str) -> User | None:
@@ -166,7 +153,7 @@ def create_user(
     if get_user_by_username(username) is not None:
         raise Conflict(gettext("The username %(u)s is taken.", u=username), field="username")
     if password is not None:
-        validate_password(password)
+        check_password_rules(password, username=username)
     country_code, agency, unit = _placement(_clean(country_code), agency_id, unit_id)
     user = User(
         username=username,
@@ -288,6 +275,8 @@ def set_active(user: User, active: bool, *, actor: User | None, now: datetime) -
     if user.is_active == active:
         return False
     user.is_active = active
+    if not active:
+        end_sessions(user, reason="deactivated", now=now)
     audit.record("user.activate" if active else "user.deactivate", actor=actor, obj=user, now=now)
     return True
 
@@ -440,6 +429,7 @@ def merge_users(source: User, target: User, *, actor: User | None, now: datetime
             moved[key] = moved.get(key, 0) + count
     source.is_active = False
     source.merged_into_id = target.id
+    end_sessions(source, reason="merged", now=now)
     db.session.flush()
     db.session.expire(source, ["grants", "grant_history"])
     db.session.expire(target, ["grants", "grant_history"])

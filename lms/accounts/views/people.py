@@ -14,8 +14,8 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from lms import clock, permissions
-from lms.accounts import services
+from lms import audit, clock, permissions
+from lms.accounts import security, services
 from lms.accounts.forms import (
     ConfirmForm,
     EditUserForm,
@@ -38,6 +38,7 @@ from lms.accounts.names import name_tokens
 from lms.accounts.organisations import country_name
 from lms.accounts.views import bp
 from lms.accounts.views._helpers import attach_error, country_choices, placement_choices
+from lms.accounts.views.auth import settings as security_settings
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.pagination import page_number, paginate
@@ -242,6 +243,8 @@ def person(user_id: int) -> ResponseReturnValue:
         duplicates=duplicates,
         can_edit=can_edit,
         can_merge=permissions.can_merge_users(current_user),
+        can_reset=permissions.can_reset_security(current_user, person),
+        has_2fa=security.has_2fa(person),
         grant_form=grant_form,
         transfer_form=transfer_form,
         confirm_form=ConfirmForm(),
@@ -409,3 +412,97 @@ def merge_person(user_id: int) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("accounts.person", user_id=result.kept.id))
+
+
+#: The most slips printed at once (a training group, a unit).
+MAX_SLIPS = 200
+
+
+def _render_slips(people: list[User]) -> ResponseReturnValue:
+    """Issue a fresh activation code to each person and render the printable slips."""
+    now = clock.now()
+    config = security_settings()
+    slips = [
+        (
+            person,
+            security.issue_activation_code(person, settings=config, actor=current_user, now=now),
+        )
+        for person in people
+    ]
+    db.session.commit()
+    return render_template(
+        "accounts/slips.html",
+        slips=slips,
+        expires=now + config.activation_lifetime,
+        activate_url=url_for("accounts.activate", _external=True),
+    )
+
+
+@bp.route("/people/<int:user_id>/activation", methods=["POST"])
+@roles_required(*MANAGERS)
+def issue_activation(user_id: int) -> ResponseReturnValue:
+    """One activation slip; any earlier code of the person stops working."""
+    person = _load_person(user_id)
+    authorize(permissions.can_issue_activation(current_user, person))
+    if not ConfirmForm().validate_on_submit() or not person.is_active:
+        flash(_("Activation codes are only issued for active accounts."), "error")
+        return redirect(url_for("accounts.person", user_id=person.id))
+    return _render_slips([person])
+
+
+@bp.route("/people/activation-slips", methods=["POST"])
+@roles_required(*MANAGERS)
+def activation_slips() -> ResponseReturnValue:
+    """Slips for everyone in the current list filter who cannot sign in yet."""
+    authorize(permissions.can_list_users(current_user))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.people"))
+    people = [
+        person
+        for person in db.session.scalars(
+            _people_query(current_user)
+            .where(User.password_hash.is_(None), User.is_active)
+            .limit(MAX_SLIPS + 1)
+        ).unique()
+        if permissions.can_issue_activation(current_user, person)
+    ]
+    if not people:
+        flash(_("Everyone in this list can already sign in."), "info")
+        return redirect(url_for("accounts.people", **request.args))
+    if len(people) > MAX_SLIPS:
+        flash(_("Narrow the list to at most %(n)d people to print slips.", n=MAX_SLIPS), "error")
+        return redirect(url_for("accounts.people", **request.args))
+    return _render_slips(people)
+
+
+@bp.route("/people/<int:user_id>/reset-2fa", methods=["POST"])
+@roles_required(*MANAGERS)
+def reset_person_2fa(user_id: int) -> ResponseReturnValue:
+    person = _load_person(user_id)
+    authorize(permissions.can_reset_security(current_user, person))
+    if ConfirmForm().validate_on_submit():
+        try:
+            security.reset_2fa(person, actor=current_user, now=clock.now())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Two-factor sign-in was reset: they set it up again at their next sign-in."),
+                "success",
+            )
+    return redirect(url_for("accounts.person", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/sign-out", methods=["POST"])
+@roles_required(*MANAGERS)
+def sign_out_person(user_id: int) -> ResponseReturnValue:
+    person = _load_person(user_id)
+    authorize(permissions.can_reset_security(current_user, person))
+    if ConfirmForm().validate_on_submit():
+        ended = security.end_sessions(person, reason="admin", now=clock.now())
+        audit.record("auth.sessions_end", actor=current_user, obj=person, ended=ended)
+        db.session.commit()
+        flash(_("They were signed out everywhere."), "success")
+    return redirect(url_for("accounts.person", user_id=person.id))
