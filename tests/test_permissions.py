@@ -46,6 +46,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.forgot_password": EVERYONE,
     "accounts.reset_password": EVERYONE,
     "accounts.account": SIGNED_IN_ONLY,
+    "accounts.recovery_codes": SIGNED_IN_ONLY,
     "accounts.change_password": SIGNED_IN_ONLY,
     "accounts.end_other_sessions": SIGNED_IN_ONLY,
     "accounts.issue_activation": MANAGERS_OF_KG,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from lms import clock
 from lms.accounts import services
 from lms.accounts.models import Role
 from lms.clitools import Refused, emit, json_option, transactional
 
-users = click.Group("users", help="Manage user accounts.")
+users = AppGroup("users", help="Manage user accounts.")
 
 
 @users.command("create")

@@ -278,9 +278,13 @@ def test_roles_that_see_others_records_must_set_up_two_factor(client, frozen_clo
     assert wrong.status_code == 422
     code = pyotp.TOTP(secret).at(frozen_clock.now())
     done = client.post("/login/setup-2fa", data={"code": code})
-    html = done.get_data(as_text=True)
+    assert done.headers["Location"] == "/account/recovery-codes"
+    html = client.get("/account/recovery-codes").get_data(as_text=True)
     codes = re.findall(r"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>", html)
     assert len(codes) == 10
+    assert "I have kept them" in html
+    # Shown once only.
+    assert client.get("/account/recovery-codes").headers["Location"] == "/account"
     assert _signed_in(client)
     db.session.refresh(mentor)
     assert security.has_2fa(mentor)
@@ -359,7 +363,7 @@ def test_a_learner_may_turn_two_factor_on(client, frozen_clock):
     page = client.get("/login/setup-2fa").get_data(as_text=True)
     secret = re.search(r'<code class="secret" dir="ltr">([A-Z2-7 ]+)</code>', page).group(1)
     code = pyotp.TOTP(secret.replace(" ", "")).at(frozen_clock.now())
-    assert client.post("/login/setup-2fa", data={"code": code}).status_code == 200
+    assert client.post("/login/setup-2fa", data={"code": code}).status_code == 302
     assert "recovery codes left" in client.get("/account").get_data(as_text=True)
 
 

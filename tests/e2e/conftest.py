@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from lms import clock
 from lms.extensions import db
 from tests.conftest import make_test_app
 
@@ -27,10 +32,14 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 
 
-@dataclass(frozen=True)
+@dataclass
 class LiveServer:
     url: str
     logins: dict[str, dict[str, str]]
+    #: The server's clock: tests compute authenticator codes from it and move it.
+    clock: clock.FrozenClock
+    #: Authenticator seeds enrolled during the run, by username.
+    secrets: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +50,8 @@ def live_server(make_database) -> Iterator[LiveServer]:
     talk to the server through HTTP only. CSRF protection is on, as in production.
     """
     app = make_test_app(make_database("e2e"), WTF_CSRF_ENABLED=True)
+    frozen = clock.FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    app.extensions["lms.clock"] = frozen
     with app.app_context():
         upgrade()
     result = app.test_cli_runner().invoke(args=["lms", "demo", "--json"])
@@ -50,7 +61,9 @@ def live_server(make_database) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.port}", logins=logins)
+        yield LiveServer(
+            url=f"http://127.0.0.1:{server.port}", logins=logins, clock=frozen, secrets={}
+        )
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -80,3 +93,31 @@ def screenshot(page):
         return path
 
     return take
+
+
+def sign_in(page, server: LiveServer, role: str, labels=("Username", "Password", "Sign in")):
+    """Sign in as the demo user of ``role`` through the pages, second factor included.
+
+    A first sign-in of a role that needs two-factor sign-in enrols the authenticator
+    from the key shown on the page; later ones type the code of the server's clock.
+    """
+    login = server.logins[role]
+    username_label, password_label, button = labels
+    page.goto("/login")
+    page.get_by_label(username_label).fill(login["username"])
+    page.get_by_label(password_label).fill(login["password"])
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    if page.url.endswith("/login/setup-2fa"):
+        secret = re.sub(r"\s", "", page.locator("code.secret").inner_text())
+        server.secrets[login["username"]] = secret
+        page.locator("#code").fill(pyotp.TOTP(secret).at(server.clock.now()))
+        page.locator("#submit").click()
+        page.locator(".recovery-codes").wait_for()
+        page.locator("a.button--primary").click()
+    elif page.url.endswith("/login/code"):
+        server.clock.advance(seconds=30)  # the next code, as a person would wait for it
+        secret = server.secrets[login["username"]]
+        page.locator("#code").fill(pyotp.TOTP(secret).at(server.clock.now()))
+        page.locator("#submit").click()
+    expect(page.locator(".account-nav__name")).to_be_visible()

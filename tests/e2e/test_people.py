@@ -8,23 +8,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _sign_in(page, login, labels=("Username", "Password", "Sign in")):
-    username_label, password_label, button = labels
-    page.goto("/login")
-    page.get_by_label(username_label).fill(login["username"])
-    page.get_by_label(password_label).fill(login["password"])
-    page.get_by_role("button", name=button).click()
-
-
 def test_admin_adds_a_person_after_checking_duplicates(page, live_server, screenshot):
     page.set_viewport_size(DESKTOP)
-    _sign_in(page, live_server.logins["admin"])
+    sign_in(page, live_server, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     screenshot("people-en-desktop")
@@ -50,7 +44,7 @@ def test_coordinator_in_russian_sees_only_their_country(browser, live_server, sc
     context = browser.new_context(base_url=live_server.url, locale="ru-RU", viewport=PHONE)
     page = context.new_page()
     try:
-        _sign_in(page, live_server.logins["coordinator"], ("Имя пользователя", "Пароль", "Войти"))
+        sign_in(page, live_server, "coordinator", ("Имя пользователя", "Пароль", "Войти"))
         page.get_by_role("link", name="Организации").click()
         table = page.get_by_role("table")
         expect(table).to_contain_text("Киргизия")

@@ -47,6 +47,8 @@ def test_wrong_password_is_explained_next_to_the_field(page, live_server, screen
 
 
 def test_russian_interface_and_protected_page_redirect(browser, live_server, screenshot):
+    from tests.e2e.conftest import sign_in
+
     context = browser.new_context(base_url=live_server.url, locale="ru-RU", viewport=DESKTOP)
     page = context.new_page()
     try:
@@ -54,10 +56,8 @@ def test_russian_interface_and_protected_page_redirect(browser, live_server, scr
         expect(page.get_by_role("heading", level=1)).to_have_text("Страница не найдена")
         page.goto("/login")
         expect(page.locator("html")).to_have_attribute("lang", "ru")
-        login = live_server.logins["coordinator"]
-        page.get_by_label("Имя пользователя").fill(login["username"])
-        page.get_by_label("Пароль").fill(login["password"])
-        page.get_by_role("button", name="Войти").click()
+        sign_in(page, live_server, "coordinator", ("Имя пользователя", "Пароль", "Войти"))
+        page.goto("/")
         expect(page.locator(".badge")).to_have_text(["Координатор"])
         screenshot("dashboard-ru-desktop", page)
     finally:

@@ -256,12 +256,11 @@ def setup_2fa() -> ResponseReturnValue:
             session.pop("totp_setup", None)
             if not signed:
                 _open_session(user)
+            # Shown once, on the next page (so a reload never re-submits the code).
+            session["recovery_codes"] = codes
+            session["after_codes"] = safe_next(next_url)
             flash(_("Two-factor sign-in is on."), "success")
-            return render_template(
-                "accounts/recovery_codes.html",
-                codes=codes,
-                next_url=safe_next(next_url) or url_for("main.index"),
-            )
+            return redirect(url_for("accounts.recovery_codes"))
     status = 422 if form.errors else 200
     return render_template(
         "accounts/setup_2fa.html",
@@ -270,6 +269,17 @@ def setup_2fa() -> ResponseReturnValue:
         qr=_qr_svg(security.provisioning_uri(user, secret)),
         required=security.requires_2fa(user, settings=settings()),
     ), status
+
+
+@bp.route("/account/recovery-codes")
+@signed_in
+def recovery_codes() -> ResponseReturnValue:
+    """The recovery codes just made, once; afterwards the page sends you on."""
+    codes = session.pop("recovery_codes", None)
+    next_url = safe_next(session.pop("after_codes", None)) or url_for("main.index")
+    if not codes:
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
 
 
 # --- Activation codes (officers without e-mail) and e-mailed resets ------------------------
