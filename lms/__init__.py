@@ -109,7 +109,9 @@ def register_request_hooks(app: Flask) -> None:
         # read that will refresh the signed-in session's record is a writer too.
         from lms.accounts.views.auth import session_needs_touch
 
-        if request.method not in SAFE_METHODS or session_needs_touch():
+        view = app.view_functions.get(request.endpoint or "")
+        marked = getattr(view, "lms_writes", False)
+        if request.method not in SAFE_METHODS or marked or session_needs_touch():
             request.environ["lms.write_token"] = set_write_intent(True)
 
     @app.teardown_request
@@ -159,7 +161,14 @@ _NAV = [
     (
         "accounts.people",
         _l("People"),
-        {"accounts.people", "accounts.new_person", "accounts.edit_person"},
+        {
+            "accounts.people",
+            "accounts.new_person",
+            "accounts.edit_person",
+            "accounts.import_people",
+            "accounts.import_preview",
+            "accounts.import_confirm",
+        },
     ),
     (
         "accounts.organisations",

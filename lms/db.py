@@ -82,6 +82,12 @@ def write_intent() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+def writes(view: Any) -> Any:
+    """Mark a GET view that writes (a dry run in a savepoint, say) as a writer up front."""
+    view.lms_writes = True
+    return view
+
+
 def set_write_intent(value: bool) -> contextvars.Token[bool]:
     """Set the write intent for this context; pass the token to :func:`reset_write_intent`."""
     return _write_intent.set(value)

@@ -3,6 +3,7 @@
 from lms.accounts.models import (
     Agency,
     Country,
+    ImportBatch,
     LoginThrottle,
     RecoveryCode,
     RoleGrant,
@@ -17,6 +18,7 @@ __all__ = [
     "Agency",
     "AuditEvent",
     "Country",
+    "ImportBatch",
     "LoginThrottle",
     "RecoveryCode",
     "RoleGrant",

@@ -251,3 +251,8 @@ def can_reset_security(actor: Any, person: User) -> bool:
     if not countries:
         return False
     return _covers(countries, person.country_code) and not person.has_role(Role.ADMIN)
+
+
+def can_import_users(user: Any) -> bool:
+    """Bulk import: coordinators (learners of their countries) and admins."""
+    return can_create_users(user)

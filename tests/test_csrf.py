@@ -58,6 +58,7 @@ def test_every_unsafe_route_needs_a_token(strict):
         "unit_id": unit.id,
         "code": "KG",
         "token": "x",
+        "batch_id": 1,
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

@@ -13,7 +13,7 @@ from lms.config import REPO_ROOT
 
 TRANSLATIONS = REPO_ROOT / "lms" / "translations"
 COMPLETE_LANGUAGES = ["ru"]
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]")
 
 
 @pytest.fixture(scope="module")

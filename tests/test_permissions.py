@@ -10,7 +10,8 @@ import pytest
 from flask import Blueprint
 
 from lms import create_app
-from lms.accounts.models import Role
+from lms.accounts.models import ImportBatch, Role
+from lms.extensions import db
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
 from tests.conftest import base_config
 from tests.factories import make_agency, make_unit, make_user, sign_in
@@ -53,6 +54,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.activation_slips": MANAGERS,
     "accounts.reset_person_2fa": MANAGERS_OF_KG,
     "accounts.sign_out_person": MANAGERS_OF_KG,
+    "accounts.import_people": MANAGERS,
+    # A batch is seen by the one who uploaded it (here the admin) and no one else.
+    "accounts.import_preview": {**MANAGERS, "coordinator": NOT_FOUND, "coordinator_kz": NOT_FOUND},
+    "accounts.import_confirm": {**MANAGERS, "coordinator": NOT_FOUND, "coordinator_kz": NOT_FOUND},
     "accounts.people": MANAGERS,
     "accounts.new_person": MANAGERS,
     "accounts.person": PERSON_RECORD,
@@ -88,6 +93,13 @@ def _world():
             country_code=country,
             coordinator_country=country,
         )
+    batch = ImportBatch(
+        created_by_id=users["admin"].id,
+        filename="cohort.csv",
+        content="username,firstname,lastname,country\nkg.new,Нурлан,Асанов,KG\n".encode(),
+    )
+    db.session.add(batch)
+    db.session.flush()
     args = {
         "user_id": person.id,
         "grant_id": person.grants[0].id,
@@ -95,6 +107,7 @@ def _world():
         "unit_id": unit.id,
         "code": "KG",
         "token": "not-a-real-token",
+        "batch_id": batch.id,
     }
     return args, users
 

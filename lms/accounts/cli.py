@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
 from flask.cli import AppGroup
 
 from lms import clock
-from lms.accounts import services
-from lms.accounts.models import Role
+from lms.accounts import csvfile, importing, security, services
+from lms.accounts.models import Role, User
 from lms.clitools import Refused, emit, json_option, transactional
+from lms.extensions import db
 
 users = AppGroup("users", help="Manage user accounts.")
 
@@ -74,3 +78,78 @@ def create_user(
         as_json=as_json,
         text=f"created user {user.username} (id {user.id}): {', '.join(sorted(user.roles))}",
     )
+
+
+@users.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option("--update", is_flag=True, help="Update people whose username exists already.")
+@click.option(
+    "--slips",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the batch's activation slips to this HTML file (to print).",
+)
+@json_option
+@transactional
+def import_users(
+    path: Path, dry_run: bool, update: bool, slips: Path | None, as_json: bool
+) -> None:
+    """Import people from a CSV file in Moodle's upload-user format (plus sex, agency,
+    unit, position, role). Invalid rows are reported by line and skipped."""
+    try:
+        table = csvfile.read_table(path.read_bytes())
+    except csvfile.FileRefused as refused:
+        where = f"{path}:{refused.line}" if refused.line else str(path)
+        raise Refused(f"{where}: {refused.message}", as_json=as_json) from None
+    report = importing.import_users(
+        table,
+        actor=None,
+        allowed_countries=None,
+        may_grant_roles=True,
+        update=update,
+        dry_run=dry_run,
+        settings=security.Settings.from_config(current_app.config),
+        now=clock.now(),
+    )
+    for row in report.rows:
+        for message in row.messages:
+            level = "error" if row.action == "error" else "note"
+            click.echo(f"{path}:{row.line}: {level}: {message}", err=True)
+    if slips is not None and report.codes:
+        slips.write_text(render_slips(report), encoding="utf-8")
+    summary = report.summary()
+    emit(
+        summary,
+        as_json=as_json,
+        text=(
+            f"{'would import' if dry_run else 'imported'}: {summary['created']} created, "
+            f"{summary['updated']} updated, {summary['existing']} existing, "
+            f"{summary['errors']} refused; {summary['activation_codes']} activation codes"
+            + (f"; slips in {slips}" if slips is not None and report.codes else "")
+        ),
+    )
+    if report.errors:
+        # The valid rows stand; the exit code tells scripts that some rows were refused.
+        db.session.commit()
+        raise click.exceptions.Exit(1)
+
+
+def render_slips(report: importing.ImportReport) -> str:
+    """The printable activation slips of an import, as a standalone HTML page."""
+    site = current_app.config["SITE_URL"].rstrip("/")
+    people = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(User).where(User.id.in_([i for i, _ in report.codes]))
+        )
+    }
+    with current_app.test_request_context(base_url=site):
+        return render_template(
+            "accounts/slips.html",
+            slips=[(people[user_id], code) for user_id, code in report.codes],
+            expires=clock.now()
+            + security.Settings.from_config(current_app.config).activation_lifetime,
+            activate_url=site + url_for("accounts.activate"),
+            # A file opened from disk cannot fetch the stylesheet: carry it inside.
+            inline_css=Path(current_app.static_folder or "", "lms.css").read_text(encoding="utf-8"),
+        )

@@ -90,7 +90,8 @@ DEMO_PEOPLE = {
 }
 DEMO_COUNTRY = "KG"
 
-#: Learners without a login: country → [(full name, Latin spelling, sex, position)].
+#: Learners without a password yet (coordinators print them activation slips):
+#: country → [(full name in their script, Latin spelling, sex, position)].
 LEARNERS: dict[str, list[tuple[str, str | None, Sex, str]]] = {
     "KG": [
         ("Айбек Жумабаев", "Aibek Zhumabaev", Sex.MALE, "Старший оперуполномоченный"),
@@ -99,6 +100,10 @@ LEARNERS: dict[str, list[tuple[str, str | None, Sex, str]]] = {
         ("Чолпон Бекова", "Cholpon Bekova", Sex.FEMALE, "Судья"),
         ("Талант Мамытов", "Talant Mamytov", Sex.MALE, "Офицер пограничной службы"),
         ("Жылдыз Иманалиева", "Zhyldyz Imanalieva", Sex.FEMALE, "Инспектор"),
+        ("Бакыт Абдыкадыров", "Bakyt Abdykadyrov", Sex.MALE, "Оперуполномоченный"),
+        ("Гүлмира Токтосунова", "Gulmira Toktosunova", Sex.FEMALE, "Следователь"),
+        ("Нурбек Эсенгулов", "Nurbek Esengulov", Sex.MALE, "Инспектор по миграции"),
+        ("Айжан Сыдыкова", "Aizhan Sydykova", Sex.FEMALE, "Помощник прокурора"),
     ],
     "KZ": [
         ("Ерлан Нурпеисов", "Yerlan Nurpeisov", Sex.MALE, "Следователь"),
@@ -106,6 +111,10 @@ LEARNERS: dict[str, list[tuple[str, str | None, Sex, str]]] = {
         ("Данияр Сейткали", "Daniyar Seitkali", Sex.MALE, "Финансовый аналитик"),
         ("Сауле Мукашева", "Saule Mukasheva", Sex.FEMALE, "Государственный инспектор труда"),
         ("Асхат Ермеков", "Askhat Yermekov", Sex.MALE, "Оперуполномоченный"),
+        ("Бауыржан Жолдасбеков", "Bauyrzhan Zholdasbekov", Sex.MALE, "Тергеуші"),
+        ("Әйгерім Қасымова", "Aigerim Kassymova", Sex.FEMALE, "Прокурор"),
+        ("Нұрсұлтан Байжанов", "Nursultan Baizhanov", Sex.MALE, "Учасковый инспектор"),
+        ("Динара Смағұлова", "Dinara Smagulova", Sex.FEMALE, "Судья"),
     ],
     "UZ": [
         ("Dilshod Karimov", None, Sex.MALE, "Katta tergovchi"),
@@ -114,27 +123,48 @@ LEARNERS: dict[str, list[tuple[str, str | None, Sex, str]]] = {
         ("Nodira Yusupova", None, Sex.FEMALE, "Prokuror"),
         ("Oʻgʻiloy Rahimova", None, Sex.FEMALE, "Sudya"),
         ("Jasur Toshmatov", None, Sex.MALE, "Inspektor"),
+        ("Sherzod Abdullayev", None, Sex.MALE, "Tezkor vakil"),
+        ("Gulnoza Ergasheva", None, Sex.FEMALE, "Tergovchi"),
+        ("Bobur Xolmatov", None, Sex.MALE, "Chegarachi"),
+        ("Zarina Qodirova", None, Sex.FEMALE, "Mehnat inspektori"),
+        ("Oybek Rasulov", None, Sex.MALE, "Prokuror yordamchisi"),
     ],
     "TJ": [
         ("Фарҳод Раҳимов", "Farhod Rahimov", Sex.MALE, "Муфаттиш"),
         ("Мадина Саидова", "Madina Saidova", Sex.FEMALE, "Прокурор"),
         ("Ҷамшед Одинаев", "Jamshed Odinaev", Sex.MALE, "Корманди милитсия"),
+        ("Рустам Назаров", "Rustam Nazarov", Sex.MALE, "Прокурор"),
+        ("Зарина Шарипова", "Zarina Sharipova", Sex.FEMALE, "Муфаттиш"),
+        ("Далер Қурбонов", "Daler Qurbonov", Sex.MALE, "Корманди сарҳадӣ"),
+        ("Шаҳло Раҳмонова", "Shahlo Rahmonova", Sex.FEMALE, "Нозири меҳнат"),
     ],
     "PK": [
         ("محمد عمران خان", "Muhammad Imran Khan", Sex.MALE, "Inspector"),
         ("عائشہ بی بی", "Ayesha Bibi", Sex.FEMALE, "Deputy District Public Prosecutor"),
         ("علی رضا", "Ali Raza", Sex.MALE, "Sub-Inspector"),
         ("فاطمہ نقوی", "Fatima Naqvi", Sex.FEMALE, "Assistant Director"),
+        ("ثناء اللہ", "Sanaullah", Sex.MALE, "Inspector"),
+        ("سدرہ بتول", "Sidra Batool", Sex.FEMALE, "Sub-Inspector"),
+        ("عثمان طارق", "Usman Tariq", Sex.MALE, "Assistant Director"),
+        ("مریم نواز خان", "Maryam Nawaz Khan", Sex.FEMALE, "Public Prosecutor"),
     ],
     "AF": [
         ("احمد ولی", "Ahmad Wali", Sex.MALE, "افسر تحقیق"),
         ("فرشته احمدی", "Fereshta Ahmadi", Sex.FEMALE, "څارنواله"),
         ("نقیب‌الله یوسفزی", "Naqibullah Yousafzai", Sex.MALE, "مامور پولیس"),
+        ("محمد نعیم", "Mohammad Naeem", Sex.MALE, "د پولیسو افسر"),
+        ("زرغونه ستانکزۍ", "Zarghuna Stanikzai", Sex.FEMALE, "څارنواله"),
+        ("عبدالرحمن کریمی", "Abdul Rahman Karimi", Sex.MALE, "افسر تحقیق"),
+        ("مریم حسینی", "Maryam Hosseini", Sex.FEMALE, "افسر پولیس"),
     ],
     "IQ": [
         ("مصطفى حسن", "Mustafa Hassan", Sex.MALE, "ضابط تحقيق"),
         ("زينب علي", "Zainab Ali", Sex.FEMALE, "قاضية تحقيق"),
         ("حيدر كاظم", "Haider Kadhim", Sex.MALE, "نقيب شرطة"),
+        ("علي جاسم", "Ali Jasim", Sex.MALE, "ضابط شرطة"),
+        ("نور الهدى كريم", "Noor Al-Huda Karim", Sex.FEMALE, "محققة قضائية"),
+        ("أحمد عبد الله", "Ahmed Abdullah", Sex.MALE, "قاضي تحقيق"),
+        ("سارة محمود", "Sara Mahmoud", Sex.FEMALE, "مدعية عامة"),
     ],
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -167,6 +168,21 @@ class NewUserForm(ProfileForm):
     #: Set when the person creating the account has seen the possible duplicates.
     confirm_not_duplicate = BooleanField(_l("This is a different person"))
     submit = SubmitField(_l("Create account"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l(
+            "Moodle's upload-user columns (username, firstname, lastname, email, country, "
+            "institution, department …) plus sex, agency, unit, position and role. UTF-8, "
+            "separated by commas or semicolons."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
+    update_existing = BooleanField(_l("Update people whose username exists already"))
+    submit = SubmitField(_l("Check the file"))
 
 
 class EditUserForm(ProfileForm):

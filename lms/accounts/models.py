@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -327,3 +328,27 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportBatch(db.Model):
+    """An uploaded user file, kept between its preview and its confirmation.
+
+    The file lives in the database (not on one app host), and is dropped once imported.
+    """
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    #: The uploaded bytes until the batch is imported or discarded; None afterwards.
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    update_existing: Mapped[bool] = mapped_column(default=False)
+    #: pending (previewed), imported.
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The import's report (counts, per-line outcomes; never a code or a password).
+    summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

@@ -255,6 +255,7 @@ def transfer_user(
     )
     db.session.add(assignment)
     db.session.flush()
+    db.session.expire(user, ["assignments"])
     audit.record(
         "user.transfer",
         actor=actor,

@@ -58,3 +58,33 @@ def test_coordinator_in_russian_sees_only_their_country(browser, live_server, sc
         screenshot("people-ru-phone", page)
     finally:
         context.close()
+
+
+def test_admin_imports_a_cohort_from_a_file(page, live_server, screenshot):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server, "admin")
+    page.goto("/people/")
+    page.get_by_role("link", name="Import from a file").click()
+    csv = (
+        "username;firstname;lastname;country;institution;department;sex;position\n"
+        "kg.import1;Гүлнара;Осмонова;KG;Министерство внутренних дел Кыргызской Республики;"
+        "Отдел по противодействию торговле людьми;female;Следователь\n"
+        "kg.import2;Бакыт;Жумабаев;KG;Новое ведомство;;alien;Инспектор\n"
+        "pk.import3;Ali;Hassan;PK;Federal Investigation Agency;;male;Inspector\n"
+    ).encode()
+    page.set_input_files(
+        "#file", files=[{"name": "cohort.csv", "mimeType": "text/csv", "buffer": csv}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
+    rows = page.locator("tr.import-row")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text("invalid sex value 'alien'")
+    expect(page.locator(".summary-list")).to_contain_text("New people: 2")
+    screenshot("import-preview-en-desktop")
+    page.get_by_role("button", name="Import the rows marked New and Update").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+    expect(page.locator(".slip")).to_have_count(2)
+    screenshot("import-done-en-desktop")
+    page.goto("/people/?q=kg.import1")
+    expect(page.get_by_role("table")).to_contain_text("Гүлнара Осмонова")
