@@ -22,6 +22,7 @@ from lms.config import REPO_ROOT, load_config
 from lms.db import configure_engine, reset_write_intent, set_write_intent
 from lms.extensions import babel, csrf, login_manager, migrate
 from lms.extensions import db as _db  # not `db`: that name is the lms.db module
+from lms.urls import IdConverter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -34,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.extensions["lms.clock"] = clock.SystemClock()
 
@@ -41,8 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_blueprints(app)
 
-    from lms import cli, errors
+    from lms import api, cli, errors
 
+    api.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
     check_route_access(app)
@@ -80,7 +83,9 @@ def _unauthorized() -> Response:
     from lms.errors import error_response, wants_json
 
     if wants_json():
-        return error_response(401)
+        response = error_response(401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="PROTECT LMS API"'
+        return response
     flash(gettext("Please sign in to continue."), "info")
     target = request.full_path if request.query_string else request.path
     return redirect(url_for("accounts.login", next=target))
@@ -113,6 +118,18 @@ def register_request_hooks(app: Flask) -> None:
         marked = getattr(view, "lms_writes", False)
         if request.method not in SAFE_METHODS or marked or session_needs_touch():
             request.environ["lms.write_token"] = set_write_intent(True)
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # A NUL character is never legitimate text, and PostgreSQL refuses it in text
+        # columns: answer 400 up front instead of failing deep in a query.
+        from flask import abort
+
+        fields = [request.path, *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            fields.extend(request.form.values())
+        if any("\x00" in value for value in fields):
+            abort(400)
 
     @app.teardown_request
     def _clear_write_intent(_exc: BaseException | None) -> None:

@@ -10,12 +10,12 @@ from flask.cli import AppGroup
 
 from lms import clock
 from lms.accounts import demo as accounts_demo
-from lms.accounts.cli import users
+from lms.accounts.cli import tokens_group, users
 from lms.clitools import Refused, emit, json_option, transactional
 from lms.demo import DemoWorld
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
-DOMAIN_GROUPS: list[click.Group] = [users]
+DOMAIN_GROUPS: list[click.Group] = [users, tokens_group]
 
 #: Demo seeders in dependency order (accounts ← courses ← enrolments ← …).
 DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [accounts_demo.seed]

@@ -79,6 +79,11 @@ class DefaultConfig:
     #: Public address of the site, for links in e-mails (e.g. https://lms.example.org).
     SITE_URL = "http://127.0.0.1:5000"
 
+    #: Requests per token (or per address without one) on the JSON API.
+    API_RATE_LIMIT = "300 per minute"
+    #: Requests per client address on the JSON API, whatever the tokens.
+    API_RATE_LIMIT_PER_ADDRESS = "1200 per minute"
+
     #: argon2id parameters (RFC 9106 "second recommended": t=3, m=64 MiB, p=4).
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 

@@ -8,6 +8,7 @@ a form, and whatever escapes becomes an HTML error page, or a JSON error under `
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
@@ -92,7 +93,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None) -> Response:
+def error_response(
+    status: int,
+    message: str | None = None,
+    code: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Response:
     """Build the HTML or JSON error response for ``status``."""
     default_code, title, default_message = HTTP_ERRORS.get(
         status, HTTP_ERRORS[500 if status >= 500 else 400]
@@ -100,7 +106,10 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     code = code or default_code
     text = message or str(default_message)
     if wants_json():
-        response = jsonify(error={"code": code, "message": text})
+        error: dict[str, Any] = {"code": code, "message": text}
+        if details:
+            error["details"] = details
+        response = jsonify(error=error)
     else:
         response = Response(
             render_template("errors/error.html", status=status, title=title, message=text),
@@ -112,7 +121,10 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 
 def _handle_http(exc: HTTPException) -> Response:
     status = exc.code or 500
-    response = error_response(status)
+    # webargs (API query and body validation) puts per-field messages in exc.data.
+    data = getattr(exc, "data", None)
+    details = data.get("messages") if isinstance(data, dict) else None
+    response = error_response(status, details=details if isinstance(details, dict) else None)
     if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
     return response

@@ -2,6 +2,7 @@
 
 from lms.accounts.models import (
     Agency,
+    ApiToken,
     Country,
     ImportBatch,
     LoginThrottle,
@@ -16,6 +17,7 @@ from lms.audit import AuditEvent
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "AuditEvent",
     "Country",
     "ImportBatch",

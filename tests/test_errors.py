@@ -119,3 +119,27 @@ def test_security_headers_are_set(client):
     assert headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_an_id_too_large_for_the_database_is_404(client, login):
+    from tests.factories import make_user
+
+    login(make_user())
+    for path in ("/people/99999999999999999999", "/people/2147483648", "/people/0"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+    assert (
+        client.get("/api/v1/users/99999999999999999999").get_json()["error"]["code"] == "not_found"
+    )
+
+
+def test_nul_characters_are_a_clear_400(client, login):
+    from tests.factories import make_user
+
+    login(make_user())
+    assert client.get("/people/?q=a%00b").status_code in (400, 403)
+    response = client.post("/login", data={"username": "a\x00b", "password": "x"})
+    assert response.status_code == 400
+    api = client.get("/api/v1/users?q=%00")
+    assert api.status_code == 400
+    assert api.get_json()["error"]["code"] == "bad_request"

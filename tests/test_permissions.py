@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint
 
-from lms import create_app
+from lms import clock, create_app
+from lms.accounts import tokens
 from lms.accounts.models import ImportBatch, Role
 from lms.extensions import db
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
@@ -47,6 +48,16 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.forgot_password": EVERYONE,
     "accounts.reset_password": EVERYONE,
     "accounts.account": SIGNED_IN_ONLY,
+    "accounts.create_token": SIGNED_IN_ONLY,
+    "accounts.revoke_token": {
+        **SIGNED_IN_ONLY,
+        "admin": NOT_FOUND,
+        "learner": NOT_FOUND,
+        "trainer": NOT_FOUND,
+        "mentor": NOT_FOUND,
+        "coordinator": NOT_FOUND,
+        "coordinator_kz": NOT_FOUND,
+    },  # someone else's token
     "accounts.recovery_codes": SIGNED_IN_ONLY,
     "accounts.change_password": SIGNED_IN_ONLY,
     "accounts.end_other_sessions": SIGNED_IN_ONLY,
@@ -93,6 +104,7 @@ def _world():
             country_code=country,
             coordinator_country=country,
         )
+    token, _secret = tokens.create_token(person, name="someone else's", now=clock.now())
     batch = ImportBatch(
         created_by_id=users["admin"].id,
         filename="cohort.csv",
@@ -108,13 +120,15 @@ def _world():
         "code": "KG",
         "token": "not-a-real-token",
         "batch_id": batch.id,
+        "token_id": token.id,
     }
     return args, users
 
 
-def _routes(app):
+def _routes(app, *, api: bool = False):
+    """The page routes (or, with ``api``, the JSON API's, which tests/api/ covers)."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.rule.startswith("/api/") != api:
             continue
         method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
         yield rule, method

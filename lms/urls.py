@@ -1,0 +1,25 @@
+"""URL converters shared by every blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.routing import IntegerConverter
+
+#: The largest id a database integer column holds (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` bounded to what an id column can hold: a larger number is a 404,
+    not a database error (both SQLite and PostgreSQL refuse to compare it)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_param_schema(converter: IdConverter) -> dict[str, Any]:
+    """The OpenAPI schema of an id path parameter."""
+    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
