@@ -157,6 +157,13 @@ def register_request_hooks(app: Flask) -> None:
         merged.update(changes)
         return merged
 
+    @app.template_filter("question")
+    def _question(content: dict[str, Any]) -> Any:
+        """A stored question version's content as a ParsedQuestion, for display."""
+        from lms.assessments.services import from_content
+
+        return from_content(content, category=None)
+
     @app.template_filter("combine")
     def _combine(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
         return {**first, **second}
@@ -199,6 +206,11 @@ _NAV = [
             "accounts.edit_unit",
         },
     ),
+    (
+        "assessments.banks",
+        _l("Question banks"),
+        {"assessments.banks", "assessments.bank", "assessments.upload", "assessments.preview"},
+    ),
     ("accounts.audit_log", _l("Audit trail"), {"accounts.audit_log"}),
 ]
 
@@ -216,6 +228,7 @@ def _nav_links() -> list[dict[str, Any]]:
         "accounts.people": permissions.can_list_users(current_user),
         "accounts.organisations": permissions.can_view_organisations(current_user),
         "accounts.audit_log": permissions.can_view_audit(current_user),
+        "assessments.banks": permissions.can_manage_banks(current_user),
     }
     links = [
         {"href": url_for(endpoint), "label": label, "current": request.endpoint in area}
@@ -237,10 +250,12 @@ def _nav_links() -> list[dict[str, Any]]:
 
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.assessments.views import bp as assessments_bp
     from lms.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(assessments_bp)
 
 
 def check_route_access(app: Flask) -> None:

@@ -13,15 +13,27 @@ from lms.accounts.models import (
     User,
     UserSession,
 )
+from lms.assessments.models import (
+    BankUpload,
+    Question,
+    QuestionBank,
+    QuestionCategory,
+    QuestionVersion,
+)
 from lms.audit import AuditEvent
 
 __all__ = [
     "Agency",
     "ApiToken",
     "AuditEvent",
+    "BankUpload",
     "Country",
     "ImportBatch",
     "LoginThrottle",
+    "Question",
+    "QuestionBank",
+    "QuestionCategory",
+    "QuestionVersion",
     "RecoveryCode",
     "RoleGrant",
     "Unit",

@@ -256,3 +256,8 @@ def can_reset_security(actor: Any, person: User) -> bool:
 def can_import_users(user: Any) -> bool:
     """Bulk import: coordinators (learners of their countries) and admins."""
     return can_create_users(user)
+
+
+def can_manage_banks(user: Any) -> bool:
+    """Question banks are shared course content: coordinators and admins manage them."""
+    return getattr(user, "is_authenticated", False) and user.has_role(Role.COORDINATOR, Role.ADMIN)

@@ -21,7 +21,13 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
     assert first.exit_code == 0, first.output
     data = json.loads(first.stdout)
     assert set(data["logins"]) == {r.value for r in Role}
-    assert data["created"] == {"agencies": 20, "units": 11, "users": 5, "learners": 59}
+    assert data["created"] == {
+        "agencies": 20,
+        "units": 11,
+        "users": 5,
+        "learners": 59,
+        "questions": 2,
+    }
     for role, login in data["logins"].items():
         user = get_user_by_username(login["username"])
         assert user is not None
@@ -31,7 +37,13 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
     assert second.exit_code == 0
     again = json.loads(second.stdout)
     assert again["created"] == {}
-    assert again["existing"] == {"agencies": 20, "units": 11, "users": 5, "learners": 59}
+    assert again["existing"] == {
+        "agencies": 20,
+        "units": 11,
+        "users": 5,
+        "learners": 59,
+        "questions": 2,
+    }
     assert again["logins"] == data["logins"]
 
 

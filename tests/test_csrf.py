@@ -60,6 +60,8 @@ def test_every_unsafe_route_needs_a_token(strict):
         "token": "x",
         "batch_id": 1,
         "token_id": 1,
+        "bank_id": 1,
+        "upload_id": 1,
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

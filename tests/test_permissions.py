@@ -7,11 +7,14 @@ added (and the app refuses to start if it declares no audience at all).
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask import Blueprint
 
 from lms import clock, create_app
 from lms.accounts import tokens
 from lms.accounts.models import ImportBatch, Role
+from lms.assessments.models import BankUpload, QuestionBank
+from lms.assessments.services import import_bank, read_bank_file
 from lms.extensions import db
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
 from tests.conftest import base_config
@@ -66,6 +69,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.reset_person_2fa": MANAGERS_OF_KG,
     "accounts.sign_out_person": MANAGERS_OF_KG,
     "accounts.import_people": MANAGERS,
+    "assessments.banks": MANAGERS,
+    "assessments.bank": MANAGERS,
+    "assessments.export": MANAGERS,
+    "assessments.upload": MANAGERS,
+    # An upload is seen by the one who made it (here the admin) and no one else.
+    "assessments.preview": {**MANAGERS, "coordinator": NOT_FOUND, "coordinator_kz": NOT_FOUND},
+    "assessments.confirm": {**MANAGERS, "coordinator": NOT_FOUND, "coordinator_kz": NOT_FOUND},
     # A batch is seen by the one who uploaded it (here the admin) and no one else.
     "accounts.import_preview": {**MANAGERS, "coordinator": NOT_FOUND, "coordinator_kz": NOT_FOUND},
     "accounts.import_confirm": {**MANAGERS, "coordinator": NOT_FOUND, "coordinator_kz": NOT_FOUND},
@@ -111,7 +121,19 @@ def _world():
         content="username,firstname,lastname,country\nkg.new,Нурлан,Асанов,KG\n".encode(),
     )
     db.session.add(batch)
+    bank_upload = BankUpload(
+        created_by_id=users["admin"].id,
+        filename="bank.gift",
+        format="gift",
+        bank_name="matrix bank",
+        content=b"::Q1:: Two plus two is four {T}\n",
+    )
+    db.session.add(bank_upload)
     db.session.flush()
+    bank = import_bank(
+        read_bank_file(b"::Q1::Is it? {T}\n", "gift"), bank_name="existing", now=clock.now()
+    )
+    bank_id = db.session.scalar(sa.select(QuestionBank.id).where(QuestionBank.name == bank.bank))
     args = {
         "user_id": person.id,
         "grant_id": person.grants[0].id,
@@ -121,6 +143,8 @@ def _world():
         "token": "not-a-real-token",
         "batch_id": batch.id,
         "token_id": token.id,
+        "bank_id": bank_id,
+        "upload_id": bank_upload.id,
     }
     return args, users
 

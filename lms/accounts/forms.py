@@ -18,6 +18,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lms.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS, SEX_LABELS
+from lms.forms import ConfirmForm
+
+__all__ = ["ConfirmForm"]
 
 
 def _optional_int(value: object) -> int | None:
@@ -125,12 +128,6 @@ class TokenForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
-
-
-class ConfirmForm(FlaskForm):
-    """A bare form for POST-only actions (its CSRF token is the point)."""
-
-    submit = SubmitField(_l("Confirm"))
 
 
 class ProfileForm(FlaskForm):
