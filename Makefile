@@ -8,10 +8,15 @@ LMS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export LMS_TEST_DATABASE_URL
 
 
-.PHONY: setup run demo test lint format check-migrations test-sqlite test-postgresql translations translations-update clean
+.PHONY: screenshots setup run demo test lint format check-migrations test-sqlite test-postgresql translations translations-update clean
 
 ## setup: virtual environment with the app and its dev tools, compiled translations
 setup: $(VENV)/.installed translations
+
+## axe-core (from npm) for the browser tests' accessibility checks; the app never serves it
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +56,13 @@ test-sqlite: setup
 	mkdir -p reports
 	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -m "not e2e" --junitxml=reports/sqlite.xml
 
-test-postgresql: setup
+test-postgresql: setup node_modules/.installed
 	mkdir -p reports
 	$(BIN)/pytest --junitxml=reports/postgresql.xml
+
+## screenshots: the key pages at 390 and 1280 px in English, Russian and Dari
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache

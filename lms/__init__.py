@@ -22,6 +22,7 @@ from lms.config import REPO_ROOT, load_config
 from lms.db import configure_engine, reset_write_intent, set_write_intent
 from lms.extensions import babel, csrf, login_manager, migrate
 from lms.extensions import db as _db  # not `db`: that name is the lms.db module
+from lms.i18n import format_local_date, measure_catalogues
 from lms.urls import IdConverter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -37,6 +38,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
+    app.extensions["lms.languages"] = [
+        language
+        for language in measure_catalogues(REPO_ROOT / "lms" / "translations")
+        if language.code in app.config["LANGUAGES"]
+        and language.completeness >= app.config["LANGUAGE_THRESHOLD"]
+    ]
     app.extensions["lms.clock"] = clock.SystemClock()
 
     register_extensions(app)
@@ -97,14 +104,22 @@ def select_locale() -> str | None:
 
     if not has_request_context():
         return None  # the CLI and background work speak the default language
-    languages = current_app.config["LANGUAGES"]
+    languages = offered_languages(current_app)
     if current_user and current_user.is_authenticated and current_user.locale:
         # Any code may be stored (uz-Cyrl, fa_AF): use it, or its language, when we have it.
         wanted = current_user.locale.replace("_", "-")
         for candidate in (wanted, wanted.split("-")[0]):
             if candidate in languages:
                 return candidate
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
     return request.accept_languages.best_match(languages)
+
+
+def offered_languages(app: Flask) -> list[str]:
+    """The codes of the languages complete enough to offer, in the switcher's order."""
+    return [language.code for language in app.extensions["lms.languages"]]
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -164,6 +179,11 @@ def register_request_hooks(app: Flask) -> None:
 
         return from_content(content, category=None)
 
+    @app.template_filter("localdate")
+    def _local_date(value: Any) -> str:
+        """A date in the reader's language and calendar (Solar Hijri in Afghan locales)."""
+        return format_local_date(value, get_locale() or "en")
+
     @app.template_filter("combine")
     def _combine(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
         return {**first, **second}
@@ -175,6 +195,8 @@ def register_request_hooks(app: Flask) -> None:
             "lang": str(locale).replace("_", "-"),
             "text_direction": locale.text_direction,
             "get_locale": get_locale,
+            "languages": app.extensions["lms.languages"],
+            "current_language": str(locale),
             "nav_links": _nav_links(),
         }
 

@@ -52,7 +52,10 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Internationalisation.
-    LANGUAGES = ["en", "ru"]
+    #: Interface languages that may be offered (lms.i18n.LANGUAGE_NAMES lists their names).
+    LANGUAGES = ["en", "ru", "uz", "kk", "ky", "tg", "fa_AF", "ps", "ur", "ar"]
+    #: A language is offered once this share of the interface is translated.
+    LANGUAGE_THRESHOLD = 0.9
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 

@@ -1,11 +1,47 @@
-"""Forms shared by every domain."""
+"""Forms and fields shared by every domain."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import IntegerField, StringField, SubmitField
+
+from lms.i18n import normalise_digits, parse_local_date
 
 
 class ConfirmForm(FlaskForm):
     """A bare form for POST-only actions (its CSRF token is the point)."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class LocalIntegerField(IntegerField):
+    """A whole number typed with Western, Persian (۱۲۳) or Arabic-Indic (١٢٣) digits."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            valuelist = [normalise_digits(str(valuelist[0])).strip()]
+        super().process_formdata(valuelist)
+
+
+class LocalDateField(StringField):
+    """A date in any of the programme's digit sets; a Solar Hijri year (before 1700) is
+    converted, so an Afghan officer may type ۱۴۰۵/۰۱/۰۱ and a Kyrgyz one 21.03.2026."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = str(valuelist[0]) if valuelist else ""
+        self.data = None
+        if not self.raw.strip():
+            return
+        self.data = parse_local_date(self.raw)
+        if self.data is None:
+            raise ValueError(
+                _l("Not a date: write year-month-day, for example 2026-03-21 or ۱۴۰۵/۰۱/۰۱.")
+            )
+
+    def _value(self) -> str:
+        if getattr(self, "raw", None):
+            return self.raw
+        return self.data.isoformat() if self.data else ""

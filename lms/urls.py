@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.routing import IntegerConverter
 
@@ -23,3 +24,15 @@ class IdConverter(IntegerConverter):
 def id_param_schema(converter: IdConverter) -> dict[str, Any]:
     """The OpenAPI schema of an id path parameter."""
     return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only a local path as a redirect target (no scheme, host, ``//`` or ``\\``)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target

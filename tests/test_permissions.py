@@ -43,6 +43,8 @@ PERSON_RECORD = _expect(NOT_FOUND, anonymous=LOGIN, coordinator=OK, admin=OK)
 EXPECTED: dict[str, dict[str, object]] = {
     "main.index": EVERYONE,
     "main.healthz": EVERYONE,
+    # Posted without a language: a clear 400 for everyone (tests/test_i18n.py switches).
+    "main.set_language": _expect(400),
     "accounts.login": EVERYONE,
     "accounts.logout": SIGNED_IN_ONLY,
     "accounts.login_code": EVERYONE,
@@ -196,7 +198,7 @@ def _outcome(response) -> object:
     location = response.headers.get("Location", "")
     if response.status_code == 302 and location.startswith("/login?next="):
         return LOGIN
-    if response.status_code in (403, 404):
+    if response.status_code in (400, 403, 404):
         return response.status_code
     assert response.status_code in (200, 302, 422), response.status_code
     return OK

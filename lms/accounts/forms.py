@@ -8,7 +8,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lms.accounts.models import AGENCY_TYPE_LABELS, ROLE_LABELS, SEX_LABELS
-from lms.forms import ConfirmForm
+from lms.forms import ConfirmForm, LocalDateField, LocalIntegerField
 
 __all__ = ["ConfirmForm"]
 
@@ -118,9 +117,8 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(), Length(max=100)],
         description=_l("For example: monitoring spreadsheet."),
     )
-    expires_days = IntegerField(
-        _l("Valid for (days)"),
-        validators=[Optional()],
+    expires_on = LocalDateField(
+        _l("Valid until"),
         description=_l("Leave empty for a token that lasts until you revoke it."),
     )
     submit = SubmitField(_l("Create a token"))
@@ -219,7 +217,7 @@ class GrantForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    target_id = IntegerField(
+    target_id = LocalIntegerField(
         _l("Keep this person (their number)"),
         validators=[DataRequired()],
         description=_l("Everything recorded for the person on this page moves to them."),

@@ -22,6 +22,34 @@ def index() -> ResponseReturnValue:
     return render_template("main/landing.html")
 
 
+@bp.route("/language", methods=["POST"])
+@public
+def set_language() -> ResponseReturnValue:
+    """Remember the chosen interface language (a cookie; the profile too when signed in)."""
+    from flask import abort, redirect, request, url_for
+
+    from lms.extensions import db
+    from lms.urls import safe_next
+
+    code = request.form.get("code", "")
+    offered = {language.code for language in current_app.extensions["lms.languages"]}
+    if code not in offered:
+        abort(400)
+    if current_user.is_authenticated and current_user.locale != code:
+        current_user.locale = code
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+    response.set_cookie(
+        "lang",
+        code,
+        max_age=365 * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @bp.route("/healthz")
 @public
 def healthz() -> ResponseReturnValue:

@@ -239,7 +239,7 @@ def test_cli_creates_a_token(runner, client, world):
 
 def test_tokens_on_the_account_page(client, login, world):
     login(world["kg.learner"])
-    response = client.post("/account/tokens", data={"name": "my sheet", "expires_days": "30"})
+    response = client.post("/account/tokens", data={"name": "my sheet", "expires_on": "2099-12-31"})
     assert response.headers["Location"].endswith("/account#tokens")
     html = client.get("/account").get_data(as_text=True)
     assert "my sheet" in html and "lms_" in html

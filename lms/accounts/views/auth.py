@@ -7,9 +7,8 @@ deactivation or an administrator ends it for real, wherever the cookie was copie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import segno
 from flask import (
@@ -47,6 +46,7 @@ from lms.accounts.views._helpers import attach_error
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import public, signed_in
+from lms.urls import safe_next
 
 #: How long the step between password and second factor may take.
 PENDING_LIFETIME = timedelta(minutes=5)
@@ -55,18 +55,6 @@ SETUP_PURPOSE = "totp-setup"
 
 def settings() -> security.Settings:
     return security.Settings.from_config(current_app.config)
-
-
-def safe_next(target: str | None) -> str | None:
-    """Accept only a local path as a redirect target (no scheme, host or ``//``)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 # --- Loading the signed-in user (registered with Flask-Login in create_app) ----------------
@@ -479,13 +467,14 @@ def create_token() -> ResponseReturnValue:
     form = TokenForm()
     if form.validate_on_submit():
         now = clock.now()
-        days = form.expires_days.data
+        until = form.expires_on.data
         try:
             _token, secret = tokens.create_token(
                 current_user,
                 name=form.name.data,
                 now=now,
-                expires_at=now + timedelta(days=days) if days else None,
+                # Valid through the whole of the chosen day (UTC).
+                expires_at=datetime.combine(until, time.max, UTC) if until else None,
             )
         except DomainError as error:
             db.session.rollback()
@@ -494,7 +483,9 @@ def create_token() -> ResponseReturnValue:
             db.session.commit()
             session["new_token"] = secret  # shown once, on the next page
     else:
-        flash(_("Give the token a name of up to 100 characters."), "error")
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
     return redirect(url_for("accounts.account") + "#tokens")
 
 
