@@ -281,3 +281,15 @@ def test_actions_are_audited_with_the_actor_and_address(client, login, admin):
     assert "10.9.8.7" in html
     html = client.get(f"/audit?user={admin.username}").get_data(as_text=True)
     assert "user.deactivate" in html
+
+
+def test_people_list_sorts_by_its_headers(client, login, admin):
+    for username, name in (("b.user", "Bakyt"), ("a.user", "Zarina"), ("c.user", "Aibek")):
+        make_user(username, full_name=name, country_code="KG")
+    login(admin)
+    html = client.get("/people/?country=KG").get_data(as_text=True)
+    assert html.index("Aibek") < html.index("Bakyt") < html.index("Zarina")
+    assert 'aria-sort="ascending"' in html
+    html = client.get("/people/?country=KG&sort=-username").get_data(as_text=True)
+    assert html.index("c.user") < html.index("b.user") < html.index("a.user")
+    assert client.get("/people/?sort=password_hash").status_code == 200  # unknown: by name

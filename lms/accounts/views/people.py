@@ -45,6 +45,13 @@ from lms.pagination import page_number, paginate
 from lms.permissions import authorize, roles_required, signed_in
 
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
+#: Columns the people list may be sorted by (``?sort=name``, ``?sort=-created``).
+SORTS = {
+    "name": User.full_name,
+    "username": User.username,
+    "country": User.country_code,
+    "created": User.created_at,
+}
 
 
 def _load_person(user_id: int) -> User:
@@ -102,7 +109,9 @@ def _people_query(viewer: User) -> sa.Select[tuple[User]]:
         query = query.where(User.is_active)
     elif status == "inactive":
         query = query.where(~User.is_active)
-    return query.order_by(User.full_name, User.id)
+    sort = request.args.get("sort", "name")
+    column = SORTS.get(sort.lstrip("-"), User.full_name)
+    return query.order_by(column.desc() if sort.startswith("-") else column, User.id)
 
 
 @bp.route("/people/")
