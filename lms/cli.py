@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,13 +16,30 @@ from lms.assessments import demo as assessments_demo
 from lms.assessments import services as assessments
 from lms.assessments.cli import questions
 from lms.clitools import Refused, emit, json_option, transactional
+from lms.courses import demo as courses_demo
+from lms.courses import services as courses
 from lms.demo import DemoWorld
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
 DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions]
 
+
 #: Demo seeders in dependency order (accounts ← courses ← enrolments ← …).
-DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [accounts_demo.seed, assessments_demo.seed]
+def _known_tests(bank_folders: list[Path]) -> set[str]:
+    """The assessments a course may name: the banks of the assessments folders."""
+    return {name for name, _path in assessments.bank_files(bank_folders)}
+
+
+def _seed_courses(world: DemoWorld) -> None:
+    banks = assessments.content_folders(current_app.config["ASSESSMENTS_DIR"])
+    courses_demo.seed(world, known_tests=_known_tests(banks))
+
+
+DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
+    accounts_demo.seed,
+    assessments_demo.seed,
+    _seed_courses,
+]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")
 
@@ -56,13 +74,22 @@ def demo(as_json: bool) -> None:
 content = AppGroup("content", help="The content folders: courses/ and assessments/.")
 
 
+def _content_folders() -> tuple[list[Path], list[Path]]:
+    return (
+        courses.folders_of(current_app.config["COURSES_DIR"]),
+        assessments.content_folders(current_app.config["ASSESSMENTS_DIR"]),
+    )
+
+
 @content.command("check")
 @json_option
 def check_content(as_json: bool) -> None:
-    """Validate the content folders; each problem as FILE:LINE: message (exit 1)."""
-    problems = assessments.check_content(
-        assessments.content_folders(current_app.config["ASSESSMENTS_DIR"])
-    )
+    """Validate courses and question banks; each problem as FILE:LINE: message (exit 1)."""
+    course_folders, bank_folders = _content_folders()
+    problems = [
+        str(p) for p in courses.check(course_folders, known_tests=_known_tests(bank_folders))
+    ]
+    problems += assessments.check_content(bank_folders)
     if problems:
         raise Refused(problems, as_json=as_json)
     emit({"ok": True, "problems": []}, as_json=as_json, text="content is valid")
@@ -72,17 +99,41 @@ def check_content(as_json: bool) -> None:
 @json_option
 @transactional
 def sync_content(as_json: bool) -> None:
-    """Load the content folders idempotently (nothing changed writes nothing)."""
-    totals = assessments.sync_content(
-        assessments.content_folders(current_app.config["ASSESSMENTS_DIR"]), now=clock.now()
-    )
+    """Load courses and question banks; nothing changed writes nothing; a refused sync
+    writes nothing at all."""
+    course_folders, bank_folders = _content_folders()
+    now = clock.now()
+    banks = assessments.sync_content(bank_folders, now=now)
+    course_totals = courses.sync(course_folders, known_tests=_known_tests(bank_folders), now=now)
+    totals = {key: banks[key] + course_totals[key] for key in ("created", "updated", "unchanged")}
+    totals.update(courses=course_totals, questions=banks)
+    changed = totals["created"] + totals["updated"] + banks["retired"] + course_totals["retired"]
     emit(
         totals,
         as_json=as_json,
         text=(
-            f"{totals['banks']} banks: {totals['created']} created, {totals['updated']} "
-            f"updated, {totals['unchanged']} unchanged, {totals['retired']} retired"
+            f"courses: {course_totals['created']} created, {course_totals['updated']} updated, "
+            f"{course_totals['unchanged']} unchanged; questions: {banks['created']} created, "
+            f"{banks['updated']} updated, {banks['unchanged']} unchanged"
+            + ("" if changed else " — nothing changed, nothing written")
         ),
+    )
+
+
+@content.command("list")
+@json_option
+def list_content(as_json: bool) -> None:
+    """Courses → modules → lessons with their source files."""
+    listed = courses.listing(_content_folders()[0])
+    emit(
+        {"courses": listed},
+        as_json=as_json,
+        text="\n".join(
+            f"{c['slug']}: {len(c['modules'])} modules, "
+            f"{sum(len(m['lessons']) for m in c['modules'])} lessons"
+            for c in listed
+        )
+        or "no courses",
     )
 
 

@@ -21,6 +21,7 @@ from lms.assessments.models import (
     QuestionVersion,
 )
 from lms.audit import AuditEvent
+from lms.courses.models import Course, Lesson, LessonVersion, Module
 
 __all__ = [
     "Agency",
@@ -28,8 +29,12 @@ __all__ = [
     "AuditEvent",
     "BankUpload",
     "Country",
+    "Course",
     "ImportBatch",
+    "Lesson",
+    "LessonVersion",
     "LoginThrottle",
+    "Module",
     "Question",
     "QuestionBank",
     "QuestionCategory",

@@ -1,0 +1,1 @@
+"""Courses: content as code (courses/ folders), modules and lessons with versions."""

@@ -1,0 +1,191 @@
+"""Courses from their folders: precise problems, idempotent sync with versions, listing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms import clock
+from lms.courses import services
+from lms.courses.content import load_courses
+from lms.courses.models import Course, Lesson, LessonVersion
+from lms.errors import Invalid
+from lms.extensions import db
+from lms.markdown import BlockError, render_markdown
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "courses"
+TESTS = {"course-demo/pretest"}
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """A copy of the test course to break in various ways."""
+    target = tmp_path / "courses"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def test_the_test_course_reads(app):
+    courses, problems = load_courses([DATA], known_tests=TESTS)
+    assert problems == []
+    (course,) = courses
+    assert course.slug == "demo-course"
+    assert course.texts["ru"]["title"] == "Учебный курс о торговле людьми"
+    assert [m.key for m in course.modules] == ["01-basics", "02-practice"]
+    first = course.modules[0].lessons[0]
+    assert set(first.texts) == {"en", "ru"}  # translated
+    assert set(course.modules[0].lessons[1].texts) == {"en"}  # falls back to English
+    assert '<div class="block block--key-points">' in first.texts["en"]["html"]
+    assert 'href="#fn:protocol"' in first.texts["en"]["html"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "message"),
+    [
+        (
+            lambda f: (f / "demo-course/course.yaml").write_text("title: [unclosed\n"),
+            "course.yaml:2",
+            "not valid YAML",
+        ),
+        (
+            lambda f: (f / "demo-course/01-basics/01-definition.md").write_text(
+                "---\nminutes: 3\n---\nBody\n"
+            ),
+            "01-definition.md:2",
+            "no title",
+        ),
+        (
+            lambda f: (f / "demo-course/02-practice/module.yaml").unlink(),
+            "02-practice/module.yaml:1",
+            "the file is missing",
+        ),
+        (
+            lambda f: (f / "demo-course/assets/elements.svg").unlink(),
+            "01-definition.md:12",
+            "points to no file",
+        ),
+        (
+            lambda f: (f / "demo-course/01-basics/02-smuggling.md").write_text(
+                "---\ntitle: T\n---\n::: warning\nx\n:::\n"
+            ),
+            "02-smuggling.md:4",
+            "unknown block 'warning'",
+        ),
+        (
+            lambda f: (f / "demo-course/01-basics/02-smuggling.md").write_text(
+                "---\ntitle: T\n---\nText\n<script>alert(1)</script>\n"
+            ),
+            "02-smuggling.md:4",
+            "sanitiser removes",
+        ),
+        (
+            lambda f: (f / "demo-course/01-basics/02-smuggling.md").write_text(
+                "---\ntitle: T\nobjectives: [lo-9]\n---\nText\n"
+            ),
+            "02-smuggling.md:2",
+            "'lo-9' is not one of the course's",
+        ),
+    ],
+)
+def test_problems_name_file_and_line(folder, edit, where, message):
+    edit(folder)
+    _courses, problems = load_courses([folder], known_tests=TESTS)
+    texts = [str(p) for p in problems]
+    assert any(where in t and message in t for t in texts), texts
+
+
+def test_unknown_assessments_and_duplicate_slugs(folder):
+    _courses, problems = load_courses([folder], known_tests=set())
+    texts = [str(p) for p in problems]
+    assert any(
+        "course.yaml:15: the assessment 'course-demo/pretest' does not exist" in t for t in texts
+    ), texts
+    shutil.copytree(folder / "demo-course", folder / "copy")
+    copy = folder / "copy" / "course.yaml"
+    copy.write_text("slug: demo-course\n" + copy.read_text())
+    courses, problems = load_courses([folder], known_tests=TESTS)
+    assert len(courses) == 1
+    assert any("the slug 'demo-course' is also used by" in str(p) for p in problems)
+
+
+def test_markdown_never_keeps_script():
+    html = render_markdown(
+        '<a href="javascript:alert(1)" onclick="x()">x</a> <img src=x onerror=y> <script>z</script>'
+    )
+    assert "javascript:" not in html and "onclick" not in html and "onerror" not in html
+    assert "<script" not in html
+    with pytest.raises(BlockError):
+        render_markdown("::: case\nnever closed\n")
+
+
+def test_sync_is_idempotent_versions_edits_and_retires(app, folder):
+    first = services.sync([folder], known_tests=TESTS, now=clock.now())
+    assert (first["created"], first["lessons_created"]) == (1, 3)
+    again = services.sync([folder], known_tests=TESTS, now=clock.now())
+    assert again == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "lessons_created": 0,
+        "lessons_updated": 0,
+        "retired": 0,
+    }
+    lesson_file = folder / "demo-course/01-basics/02-smuggling.md"
+    lesson_file.write_text(lesson_file.read_text().replace("free on arrival", "free once across"))
+    edited = services.sync([folder], known_tests=TESTS, now=clock.now())
+    assert (edited["updated"], edited["lessons_updated"]) == (1, 1)
+    lesson = db.session.scalars(sa.select(Lesson).where(Lesson.key == "02-smuggling")).one()
+    versions = db.session.scalars(
+        sa.select(LessonVersion)
+        .where(LessonVersion.lesson_id == lesson.id)
+        .order_by(LessonVersion.version)
+    ).all()
+    assert [v.version for v in versions] == [1, 2]
+    assert "free on arrival" in versions[0].texts["en"]["html"]
+    (folder / "demo-course/02-practice/01-check.md").unlink()
+    (folder / "demo-course/02-practice/02-new.md").write_text("---\ntitle: New\n---\nText\n")
+    services.sync([folder], known_tests=TESTS, now=clock.now())
+    retired = db.session.scalars(sa.select(Lesson).where(Lesson.key == "01-check")).one()
+    assert retired.retired_at is not None
+
+
+def test_a_refused_sync_writes_nothing(app, folder):
+    services.sync([folder], known_tests=TESTS, now=clock.now())
+    (folder / "demo-course/01-basics/module.yaml").write_text("title: Changed\n")
+    (folder / "demo-course/02-practice/module.yaml").write_text("summary: no title\n")
+    with pytest.raises(Invalid, match="problems in the course content"):
+        services.sync([folder], known_tests=TESTS, now=clock.now())
+    course = db.session.scalars(sa.select(Course)).one()
+    assert course.modules[0].texts["en"]["title"] == "Basics"
+
+
+def test_cli_content_commands(runner):
+    check = runner.invoke(args=["lms", "content", "check", "--json"])
+    assert check.exit_code == 0, check.output
+    sync = runner.invoke(args=["lms", "content", "sync", "--json"])
+    assert sync.exit_code == 0, sync.output
+    data = json.loads(sync.stdout)
+    assert data["courses"]["created"] == 1
+    again = json.loads(runner.invoke(args=["lms", "content", "sync", "--json"]).stdout)
+    assert (again["created"], again["updated"]) == (0, 0)
+    text = runner.invoke(args=["lms", "content", "sync"]).output
+    assert "nothing changed, nothing written" in text
+    listed = json.loads(runner.invoke(args=["lms", "content", "list", "--json"]).stdout)
+    lessons = listed["courses"][0]["modules"][0]["lessons"]
+    assert lessons[0]["files"] == {
+        "en": "01-basics/01-definition.md",
+        "ru": "ru/01-basics/01-definition.md",
+    }
+
+
+def test_cli_check_reports_every_problem(app_factory, folder):
+    (folder / "demo-course/course.yaml").write_text("title: x\nmodules: [nope]\n")
+    broken = app_factory(COURSES_DIR=str(folder))
+    result = broken.test_cli_runner().invoke(args=["lms", "content", "check"])
+    assert result.exit_code == 1
+    assert f"{folder}/demo-course/nope/module.yaml:1: the file is missing" in result.stderr
+    assert "Traceback" not in result.output
