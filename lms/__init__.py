@@ -205,6 +205,11 @@ def register_request_hooks(app: Flask) -> None:
 _NAV = [
     ("main.index", _l("Dashboard"), {"main.index"}),
     (
+        "learning.catalogue",
+        _l("Courses"),
+        {"learning.catalogue", "learning.course", "learning.lesson"},
+    ),
+    (
         "accounts.people",
         _l("People"),
         {
@@ -247,6 +252,7 @@ def _nav_links() -> list[dict[str, Any]]:
         return []
     allowed = {
         "main.index": True,
+        "learning.catalogue": True,
         "accounts.people": permissions.can_list_users(current_user),
         "accounts.organisations": permissions.can_view_organisations(current_user),
         "accounts.audit_log": permissions.can_view_audit(current_user),
@@ -273,11 +279,13 @@ def _nav_links() -> list[dict[str, Any]]:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.assessments.views import bp as assessments_bp
+    from lms.enrolments.views import bp as learning_bp
     from lms.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(learning_bp)
 
 
 def check_route_access(app: Flask) -> None:

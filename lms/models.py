@@ -22,6 +22,7 @@ from lms.assessments.models import (
 )
 from lms.audit import AuditEvent
 from lms.courses.models import Course, Lesson, LessonVersion, Module
+from lms.enrolments.models import Enrolment, LessonProgress
 
 __all__ = [
     "Agency",
@@ -30,8 +31,10 @@ __all__ = [
     "BankUpload",
     "Country",
     "Course",
+    "Enrolment",
     "ImportBatch",
     "Lesson",
+    "LessonProgress",
     "LessonVersion",
     "LoginThrottle",
     "Module",

@@ -27,7 +27,7 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
         "users": 5,
         "learners": 59,
         "questions": 2,
-        "courses": 1,
+        "courses": 2,
     }
     for role, login in data["logins"].items():
         user = get_user_by_username(login["username"])
@@ -44,7 +44,7 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
         "users": 5,
         "learners": 59,
         "questions": 2,
-        "courses": 1,
+        "courses": 2,
     }
     assert again["logins"] == data["logins"]
 

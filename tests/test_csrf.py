@@ -62,6 +62,8 @@ def test_every_unsafe_route_needs_a_token(strict):
         "token_id": 1,
         "bank_id": 1,
         "upload_id": 1,
+        "slug": "x",
+        "lesson_id": 1,
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

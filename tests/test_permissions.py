@@ -71,6 +71,12 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.reset_person_2fa": MANAGERS_OF_KG,
     "accounts.sign_out_person": MANAGERS_OF_KG,
     "accounts.import_people": MANAGERS,
+    # The learner's pages: every signed-in person; course pages 404 for a missing slug.
+    "learning.catalogue": SIGNED_IN_ONLY,
+    "learning.course": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "learning.enrol": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "learning.lesson": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "learning.complete": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
     "assessments.banks": MANAGERS,
     "assessments.bank": MANAGERS,
     "assessments.export": MANAGERS,
@@ -147,6 +153,8 @@ def _world():
         "token_id": token.id,
         "bank_id": bank_id,
         "upload_id": bank_upload.id,
+        "slug": "no-course-synced-here",
+        "lesson_id": 1,
     }
     return args, users
 

@@ -1,0 +1,1 @@
+"""Enrolments: who takes which course, their progress through lessons, gates and completion."""

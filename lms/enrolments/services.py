@@ -1,0 +1,174 @@
+"""The learner's path: enrolling, opening and completing lessons, gates and completion.
+
+The enrolment owns the gate state; the assessments domain records its gates through
+:func:`record_pre_test_done` and :func:`record_post_test_passed`. Completion is recorded
+once and announced with the ``enrolment_completed`` signal, so that certificates and
+evaluation react to it without this domain importing them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask_babel import gettext
+
+from lms import audit
+from lms.courses.models import Course, Lesson, Module
+from lms.enrolments.models import Enrolment, EnrolmentStatus, LessonProgress
+from lms.errors import Conflict, NotAllowed
+from lms.extensions import db
+
+signals = Namespace()
+#: Sent with ``enrolment=…`` once, when an enrolment completes.
+enrolment_completed = signals.signal("enrolment-completed")
+
+
+def live_lessons(course_ids: list[int]) -> list[tuple[Lesson, Module]]:
+    """The live lessons of the courses with their modules, in reading order (one query)."""
+    if not course_ids:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(Lesson, Module)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(
+                Module.course_id.in_(course_ids),
+                Module.retired_at.is_(None),
+                Lesson.retired_at.is_(None),
+            )
+            .order_by(Module.course_id, Module.position, Lesson.position)
+        ).all()
+    )
+
+
+def active_enrolments(user: Any, course_ids: list[int] | None = None) -> dict[int, Enrolment]:
+    """The user's latest enrolment per course (active or completed), by course id."""
+    query = sa.select(Enrolment).where(
+        Enrolment.user_id == user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+    )
+    if course_ids is not None:
+        query = query.where(Enrolment.course_id.in_(course_ids))
+    latest: dict[int, Enrolment] = {}
+    for enrolment in db.session.scalars(query.order_by(Enrolment.enrolled_at, Enrolment.id)):
+        latest[enrolment.course_id] = enrolment
+    return latest
+
+
+def completed_lessons(enrolment_ids: list[int]) -> dict[int, set[int]]:
+    """Completed lesson ids per enrolment (one query)."""
+    done: dict[int, set[int]] = {i: set() for i in enrolment_ids}
+    if enrolment_ids:
+        rows = db.session.execute(
+            sa.select(LessonProgress.enrolment_id, LessonProgress.lesson_id).where(
+                LessonProgress.enrolment_id.in_(enrolment_ids)
+            )
+        )
+        for enrolment_id, lesson_id in rows:
+            done[enrolment_id].add(lesson_id)
+    return done
+
+
+def enrol(user: Any, course: Course, *, now: datetime, by: Any = None) -> Enrolment:
+    """Enrol ``user`` (the caller decides who may); a completed course may be taken again.
+
+    :raises Conflict: the course is retired, or the user is already taking it.
+    """
+    if course.retired_at is not None:
+        raise Conflict(gettext("This course is no longer offered."))
+    existing = db.session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.user_id == user.id,
+            Enrolment.course_id == course.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        )
+    )
+    if existing is not None:
+        raise Conflict(gettext("You are already taking this course."))
+    enrolment = Enrolment(user_id=user.id, course_id=course.id, enrolled_at=now)
+    db.session.add(enrolment)
+    db.session.flush()
+    audit.record(
+        "enrolment.create",
+        actor=by or user,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        now=now,
+        course=course.slug,
+        user_id=user.id,
+    )
+    return enrolment
+
+
+def lessons_unlocked(enrolment: Enrolment, course: Course) -> bool:
+    """Lessons open once the pre-test is done, when the course has one."""
+    return course.pre_test is None or enrolment.pre_test_done_at is not None
+
+
+def complete_lesson(enrolment: Enrolment, lesson: Lesson, course: Course, *, now: datetime) -> bool:
+    """Mark a lesson complete (once); return True when this completed the course.
+
+    :raises NotAllowed: the lessons are still locked behind the pre-test.
+    """
+    if not lessons_unlocked(enrolment, course):
+        raise NotAllowed(gettext("Take the pre-test first: the lessons open after it."))
+    done = completed_lessons([enrolment.id])[enrolment.id]
+    if lesson.id not in done:
+        db.session.add(
+            LessonProgress(
+                enrolment_id=enrolment.id,
+                lesson_id=lesson.id,
+                version=lesson.current_version,
+                completed_at=now,
+            )
+        )
+        done.add(lesson.id)
+    all_ids = {item.id for item, _m in live_lessons([course.id])}
+    if enrolment.lessons_done_at is None and all_ids <= done:
+        enrolment.lessons_done_at = now
+    db.session.flush()
+    return _maybe_complete(enrolment, course, now)
+
+
+def record_pre_test_done(enrolment: Enrolment, *, now: datetime) -> None:
+    if enrolment.pre_test_done_at is None:
+        enrolment.pre_test_done_at = now
+
+
+def record_post_test_passed(enrolment: Enrolment, course: Course, *, now: datetime) -> bool:
+    if enrolment.post_test_passed_at is None:
+        enrolment.post_test_passed_at = now
+    return _maybe_complete(enrolment, course, now)
+
+
+def gates(enrolment: Enrolment, course: Course) -> dict[str, bool | None]:
+    """Each gate: True met, False not yet, None not part of this course."""
+    return {
+        "pre_test": None if course.pre_test is None else enrolment.pre_test_done_at is not None,
+        "lessons": enrolment.lessons_done_at is not None,
+        "post_test": None
+        if course.post_test is None
+        else enrolment.post_test_passed_at is not None,
+    }
+
+
+def _maybe_complete(enrolment: Enrolment, course: Course, now: datetime) -> bool:
+    if enrolment.completed_at is not None:
+        return False
+    if not all(met is not False for met in gates(enrolment, course).values()):
+        return False
+    enrolment.completed_at = now
+    enrolment.status = EnrolmentStatus.COMPLETED
+    audit.record(
+        "enrolment.complete",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        now=now,
+        course=course.slug,
+        user_id=enrolment.user_id,
+    )
+    db.session.flush()
+    enrolment_completed.send(enrolment)
+    return True
