@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import jdatetime
 from babel import Locale
@@ -148,3 +149,13 @@ def parse_local_date(text: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def pick_text(texts: dict[str, Any], languages: list[str], locale: Locale | str | None) -> Any:
+    """Content texts in the reader's language when there are some, else in the original
+    (the first of ``languages``)."""
+    code = str(locale or "en")
+    for candidate in (code, code.split("_")[0]):
+        if candidate in texts:
+            return texts[candidate]
+    return texts[languages[0]]

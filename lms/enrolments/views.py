@@ -18,6 +18,7 @@ from lms.enrolments.models import EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm
+from lms.i18n import pick_text
 from lms.permissions import signed_in
 
 bp = Blueprint("learning", __name__, template_folder="templates", url_prefix="/courses")
@@ -25,11 +26,7 @@ bp = Blueprint("learning", __name__, template_folder="templates", url_prefix="/c
 
 def localised(texts: dict[str, Any], languages: list[str]) -> dict[str, Any]:
     """The texts in the reader's language when the course has it, else in the original."""
-    locale = str(get_locale() or "en")
-    for code in (locale, locale.split("_")[0]):
-        if code in texts:
-            return texts[code]
-    return texts[languages[0]]
+    return pick_text(texts, languages, get_locale())
 
 
 def _course(slug: str) -> Course:

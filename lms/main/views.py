@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_login import current_user
 
 from lms.accounts.models import ROLE_LABELS
@@ -18,8 +19,44 @@ bp = Blueprint("main", __name__, template_folder="templates")
 def index() -> ResponseReturnValue:
     """The landing page for visitors; the dashboard for signed-in users."""
     if current_user.is_authenticated:
-        return render_template("main/dashboard.html", role_labels=ROLE_LABELS)
+        return render_template(
+            "main/dashboard.html", role_labels=ROLE_LABELS, courses=_my_courses()
+        )
     return render_template("main/landing.html")
+
+
+def _my_courses() -> list[dict[str, object]]:
+    """The signed-in person's courses with progress and the next step (four queries)."""
+    from lms.courses.models import Course
+    from lms.enrolments import services as learning
+    from lms.extensions import db
+    from lms.i18n import pick_text
+
+    mine = learning.active_enrolments(current_user)
+    if not mine:
+        return []
+    courses = {c.id: c for c in db.session.scalars(db.select(Course).where(Course.id.in_(mine)))}
+    lessons: dict[int, list[int]] = {}
+    for lesson, module in learning.live_lessons(list(courses)):
+        lessons.setdefault(module.course_id, []).append(lesson.id)
+    done = learning.completed_lessons([e.id for e in mine.values()])
+    rows = []
+    for course_id, enrolment in mine.items():
+        course = courses[course_id]
+        ids = lessons.get(course_id, [])
+        finished = done.get(enrolment.id, set())
+        rows.append(
+            {
+                "course": course,
+                "title": pick_text(course.texts, course.languages, get_locale())["title"],
+                "enrolment": enrolment,
+                "done": len([i for i in ids if i in finished]),
+                "total": len(ids),
+                "next": next((i for i in ids if i not in finished), None),
+            }
+        )
+    rows.sort(key=lambda row: (row["enrolment"].completed_at is not None, row["title"]))
+    return rows
 
 
 @bp.route("/language", methods=["POST"])

@@ -180,3 +180,25 @@ def test_lesson_page_weight(client, login, synced):
     css = response.get_data()
     response.close()
     assert len(html) + len(css) < 60 * 1024, (len(html), len(css))
+
+
+def test_dashboard_shows_my_courses_and_the_next_step(client, login, synced, count_queries):
+    learner = make_user("dash.learner")
+    login(learner)
+    assert "You are not taking a course yet." in client.get("/").get_data(as_text=True)
+    enrolment = services.enrol(learner, synced["open-course"], now=clock.now())
+    first, second = _lessons(synced["open-course"])
+    services.complete_lesson(enrolment, first, synced["open-course"], now=clock.now())
+    db.session.flush()
+    html = client.get("/").get_data(as_text=True)
+    assert "Open course without tests" in html
+    assert f"/courses/open-course/lessons/{second.id}" in html
+    counts = []
+    for course in ("demo-course", None):
+        with count_queries() as log:
+            client.get("/")
+        counts.append(log.count)
+        if course:
+            services.enrol(learner, synced[course], now=clock.now())
+            db.session.flush()
+    assert counts[0] == counts[1], counts
