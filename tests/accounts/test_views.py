@@ -148,3 +148,15 @@ def test_dashboard_query_count_does_not_grow_with_roles(client, login, count_que
     # The session with its user, the role grants (selectin), the enrolments: whatever
     # the number of roles.
     assert log.count == 3, log.statements
+
+
+def test_page_titles_are_plain_text(client, login):
+    """A page's <title> holds no markup (it once swallowed a whole section)."""
+    import re
+
+    login(make_user(roles=[Role.ADMIN]))
+    for path in ("/", "/account", "/people/", "/organisations/", "/questions/", "/courses/",
+                 "/audit", "/people/import", "/account/password"):  # fmt: skip
+        html = client.get(path).get_data(as_text=True)
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert "<" not in title and len(title) < 120, (path, title)
