@@ -119,3 +119,52 @@ class TokenSchema(Schema):
     created_at = fields.DateTime(required=True)
     expires_at = fields.DateTime(allow_none=True)
     last_used_at = fields.DateTime(allow_none=True)
+
+
+class LessonOutSchema(Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    minutes = fields.Integer(required=True)
+
+
+class ModuleOutSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    lessons = fields.List(fields.Nested(LessonOutSchema), required=True)
+
+
+class CourseSchema(Schema):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    version = fields.String(required=True)
+    estimated_hours = fields.Float(required=True)
+    pass_mark = fields.Integer(required=True)
+    objectives = fields.List(fields.Dict(), required=True)
+    has_pre_test = fields.Boolean(required=True)
+    has_post_test = fields.Boolean(required=True)
+    lessons = fields.Integer(required=True, metadata={"description": "Number of lessons."})
+
+
+class CourseDetailSchema(CourseSchema):
+    modules = fields.List(fields.Nested(ModuleOutSchema), required=True)
+
+
+class CoursePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CourseSchema), required=True)
+
+
+class EnrolmentSchema(Schema):
+    id = fields.Integer(required=True)
+    course = fields.String(required=True, metadata={"description": "The course's slug."})
+    status = fields.String(required=True)
+    enrolled_at = fields.DateTime(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    lessons_done = fields.Integer(required=True)
+    lessons_total = fields.Integer(required=True)
+    gates = fields.Dict(
+        required=True,
+        metadata={"description": "true met, false not yet, null not part of the course"},
+    )

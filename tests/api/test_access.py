@@ -29,6 +29,10 @@ EXPECTED = {
     "api-docs.openapi_json": PUBLIC,
     "api_docs.reference": PUBLIC,
     "api_accounts.me": SIGNED_IN,
+    "api_learning.courses": SIGNED_IN,
+    # No course is synced in this test: 404 for everyone signed in.
+    "api_learning.course": _expect(NOT_FOUND, anonymous=UNAUTHORIZED),
+    "api_learning.my_enrolments": SIGNED_IN,
     "api_accounts.list_tokens": SIGNED_IN,
     # Someone else's token: 404 for everyone.
     "api_accounts.revoke_token": _expect(NOT_FOUND, anonymous=UNAUTHORIZED),
@@ -66,12 +70,17 @@ def test_api_matrix(app, client, audience):
         )  # fmt: skip
         _token, secret = tokens.create_token(user, name="matrix", now=clock.now())
         headers = {"Authorization": f"Bearer {secret}"}
-    args = {"user_id": person.id, "agency_id": unit.agency_id, "token_id": foreign_token.id}
+    args = {
+        "user_id": person.id,
+        "agency_id": unit.agency_id,
+        "token_id": foreign_token.id,
+        "slug": "no-such-course",
+    }
     for rule in _api_rules(app):
         url = rule.build({name: args[name] for name in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, headers=headers)
             got = OK if response.status_code < 300 else response.status_code
             assert got == EXPECTED[rule.endpoint][audience], (audience, method, url, got)
-            if rule.endpoint.startswith("api_accounts"):
+            if rule.endpoint.startswith(("api_accounts", "api_learning")):
                 assert response.is_json or response.status_code == 204

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -209,7 +210,7 @@ def test_the_document_covers_every_api_route(app, client):
             continue
         if rule.endpoint == "api_docs.reference":
             continue
-        path = rule.rule.replace("<int:", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (method, path) in documented, (method, path)
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

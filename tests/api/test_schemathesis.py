@@ -8,6 +8,7 @@ work with this pytest), with Hypothesis settings fixed so CI runs are reproducib
 from __future__ import annotations
 
 import contextvars
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from lms import clock
 from lms.accounts import tokens
 from lms.accounts.models import Role
+from lms.courses.services import sync as sync_courses
 from tests.factories import make_agency, make_unit, make_user
 
 EXAMPLES = 40
@@ -26,6 +28,8 @@ def token(app):
     unit = make_unit(make_agency("KG", "МВД КР"), "ОПТЛ")
     for n in range(3):
         make_user(f"fuzz.learner{n}", country_code="KG", unit_id=unit.id)
+    data = Path(__file__).resolve().parents[1] / "data"
+    sync_courses([data / "courses"], known_tests={"course-demo/pretest"}, now=clock.now())
     admin = make_user("fuzz.admin", roles=[Role.ADMIN])
     _token, secret = tokens.create_token(admin, name="fuzz", now=clock.now())
     return secret

@@ -202,3 +202,26 @@ def test_dashboard_shows_my_courses_and_the_next_step(client, login, synced, cou
             services.enrol(learner, synced[course], now=clock.now())
             db.session.flush()
     assert counts[0] == counts[1], counts
+
+
+def test_api_lists_courses_and_my_enrolments(client, synced):
+    from lms.accounts import tokens
+
+    learner = make_user("api.learner")
+    enrolment = services.enrol(learner, synced["open-course"], now=clock.now())
+    services.complete_lesson(
+        enrolment, _lessons(synced["open-course"])[0], synced["open-course"], now=clock.now()
+    )
+    _token, secret = tokens.create_token(learner, name="t", now=clock.now())
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed = client.get("/api/v1/courses", headers=headers).get_json()
+    assert [c["slug"] for c in listed["items"]] == ["demo-course", "open-course"]
+    assert listed["items"][0]["has_pre_test"] is True
+    detail = client.get("/api/v1/courses/open-course", headers=headers).get_json()
+    assert [lesson["title"] for lesson in detail["modules"][0]["lessons"]] == [
+        "First lesson",
+        "Second lesson",
+    ]
+    (mine,) = client.get("/api/v1/me/enrolments", headers=headers).get_json()
+    assert (mine["course"], mine["lessons_done"], mine["lessons_total"]) == ("open-course", 1, 2)
+    assert mine["gates"] == {"pre_test": None, "lessons": False, "post_test": None}
