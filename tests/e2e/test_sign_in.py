@@ -25,7 +25,7 @@ def test_learner_signs_in_and_out(page, live_server, screenshot):
     screenshot("login-en-phone")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome, ")
-    expect(page.locator(".badge")).to_have_text(["Learner"])
+    expect(page.locator("ul.badges .badge")).to_have_text(["Learner"])
     page.set_viewport_size(DESKTOP)
     screenshot("dashboard-en-desktop")
     page.get_by_role("button", name="Sign out").click()
@@ -58,7 +58,7 @@ def test_russian_interface_and_protected_page_redirect(browser, live_server, scr
         expect(page.locator("html")).to_have_attribute("lang", "ru")
         sign_in(page, live_server, "coordinator", ("Имя пользователя", "Пароль", "Войти"))
         page.goto("/")
-        expect(page.locator(".badge")).to_have_text(["Координатор"])
+        expect(page.locator("ul.badges .badge")).to_have_text(["Координатор"])
         screenshot("dashboard-ru-desktop", page)
     finally:
         context.close()
