@@ -16,6 +16,7 @@ from lms.assessments import demo as assessments_demo
 from lms.assessments import services as assessments
 from lms.assessments.cli import questions
 from lms.clitools import Refused, emit, json_option, transactional
+from lms.config import content_folders
 from lms.courses import demo as courses_demo
 from lms.courses import services as courses
 from lms.demo import DemoWorld
@@ -31,7 +32,7 @@ def _known_tests(bank_folders: list[Path]) -> set[str]:
 
 
 def _seed_courses(world: DemoWorld) -> None:
-    banks = assessments.content_folders(current_app.config["ASSESSMENTS_DIR"])
+    banks = content_folders(current_app.config["ASSESSMENTS_DIR"])
     courses_demo.seed(world, known_tests=_known_tests(banks))
 
 
@@ -76,8 +77,8 @@ content = AppGroup("content", help="The content folders: courses/ and assessment
 
 def _content_folders() -> tuple[list[Path], list[Path]]:
     return (
-        courses.folders_of(current_app.config["COURSES_DIR"]),
-        assessments.content_folders(current_app.config["ASSESSMENTS_DIR"]),
+        content_folders(current_app.config["COURSES_DIR"]),
+        content_folders(current_app.config["ASSESSMENTS_DIR"]),
     )
 
 

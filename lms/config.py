@@ -124,3 +124,10 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def content_folders(config_value: str | list[str]) -> list[Path]:
+    """The folders a content setting names: one path, a list, or paths joined by ':'
+    (LMS_COURSES_DIR, LMS_ASSESSMENTS_DIR, LMS_CERTIFICATES_DIR)."""
+    values = config_value if isinstance(config_value, list) else str(config_value).split(":")
+    return [Path(v) for v in values if v]

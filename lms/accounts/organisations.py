@@ -29,7 +29,8 @@ def country_name(code: str | None, locale: Locale | str | None) -> str:
     return loc.territories.get(code) or Locale("en").territories.get(code) or code
 
 
-def _clean(value: str | None) -> str | None:
+def clean_text(value: str | None) -> str | None:
+    """Text without surrounding spaces, or None when nothing is left."""
     value = (value or "").strip()
     return value or None
 
@@ -81,7 +82,7 @@ def create_agency(
     agency = Agency(
         country_code=country.code,
         name=name,
-        name_latin=_clean(name_latin),
+        name_latin=clean_text(name_latin),
         type=agency_type,
         created_at=now,
     )
@@ -112,7 +113,7 @@ def update_agency(
     before = (agency.name, agency.name_latin, agency.type, agency.is_active)
     agency.name, agency.name_latin, agency.type, agency.is_active = (
         name,
-        _clean(name_latin),
+        clean_text(name_latin),
         agency_type,
         is_active,
     )
@@ -146,7 +147,7 @@ def create_unit(
     unit = Unit(
         agency=agency,
         name=name,
-        name_latin=_clean(name_latin),
+        name_latin=clean_text(name_latin),
         is_specialised=is_specialised,
         created_at=now,
     )
@@ -181,7 +182,7 @@ def update_unit(
     before = (unit.name, unit.name_latin, unit.is_specialised, unit.is_active)
     unit.name, unit.name_latin, unit.is_specialised, unit.is_active = (
         name,
-        _clean(name_latin),
+        clean_text(name_latin),
         is_specialised,
         is_active,
     )

@@ -20,7 +20,7 @@ from lms import audit
 from lms.accounts import passwords
 from lms.accounts.models import Agency, Role, RoleGrant, Sex, Unit, UnitAssignment, User
 from lms.accounts.names import is_possible_duplicate, name_key, tokens_of
-from lms.accounts.organisations import get_country
+from lms.accounts.organisations import clean_text, get_country
 from lms.accounts.security import check_password_rules, end_sessions
 from lms.errors import Conflict, Invalid, NotFound
 from lms.extensions import db
@@ -52,11 +52,6 @@ def _hash_params() -> Mapping[str, int]:
 
 def normalise_username(username: str) -> str:
     return username.strip().lower()
-
-
-def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
 
 
 def get_user_by_username(username: str) -> User | None:
@@ -140,21 +135,21 @@ def create_user(
         )
     values: dict[str, Any] = {
         "full_name": (full_name or "").strip(),
-        "full_name_latin": _clean(full_name_latin),
-        "given_name": _clean(given_name),
-        "family_name": _clean(family_name),
-        "patronymic": _clean(patronymic),
+        "full_name_latin": clean_text(full_name_latin),
+        "given_name": clean_text(given_name),
+        "family_name": clean_text(family_name),
+        "patronymic": clean_text(patronymic),
         "sex": sex,
-        "position": _clean(position),
-        "email": _clean(email),
-        "locale": _clean(locale),
+        "position": clean_text(position),
+        "email": clean_text(email),
+        "locale": clean_text(locale),
     }
     _validate_profile(values)
     if get_user_by_username(username) is not None:
         raise Conflict(gettext("The username %(u)s is taken.", u=username), field="username")
     if password is not None:
         check_password_rules(password, username=username)
-    country_code, agency, unit = _placement(_clean(country_code), agency_id, unit_id)
+    country_code, agency, unit = _placement(clean_text(country_code), agency_id, unit_id)
     user = User(
         username=username,
         password_hash=passwords.hash_password(password, _hash_params()) if password else None,
@@ -205,7 +200,7 @@ def update_user(
         if key == "full_name":
             values[key] = (value or "").strip()
         elif isinstance(value, str) or value is None:
-            values[key] = _clean(value)
+            values[key] = clean_text(value)
         else:
             values[key] = value
     _validate_profile(values)
@@ -232,7 +227,7 @@ def transfer_user(
     Returns the new assignment, or None when nothing changed.
     """
     country_code, agency, unit = _placement(None, agency_id, unit_id)
-    position = _clean(position) or user.position
+    position = clean_text(position) or user.position
     if (user.agency_id, user.unit_id, user.position) == (
         agency.id if agency else None,
         unit.id if unit else None,
@@ -290,7 +285,7 @@ def grant_role(
     :raises Invalid: a country was given for a role other than coordinator.
     :raises Conflict: the same grant is already in force.
     """
-    country_code = _clean(country_code)
+    country_code = clean_text(country_code)
     if country_code is not None:
         country_code = country_code.upper()
         if role is not Role.COORDINATOR:

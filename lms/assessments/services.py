@@ -344,12 +344,6 @@ def bank_files(folders: list[Path]) -> list[tuple[str, Path]]:
     return found
 
 
-def content_folders(config_value: str | list[str]) -> list[Path]:
-    """The folders named by LMS_ASSESSMENTS_DIR (one path, a list, or paths joined by ':')."""
-    values = config_value if isinstance(config_value, list) else str(config_value).split(":")
-    return [Path(v) for v in values if v]
-
-
 def check_content(folders: list[Path]) -> list[str]:
     """Problems of the bank files in ``folders``, as ``FILE:LINE: message`` lines."""
     problems = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from lms.config import content_folders
 from lms.courses import services
 from lms.demo import DemoWorld
 
@@ -11,7 +12,7 @@ from lms.demo import DemoWorld
 def seed(world: DemoWorld, *, known_tests: set[str] | None) -> None:
     """Sync the courses; ``known_tests`` names the banks they may use as tests."""
     totals = services.sync(
-        services.folders_of(current_app.config["COURSES_DIR"]),
+        content_folders(current_app.config["COURSES_DIR"]),
         known_tests=known_tests,
         now=world.now,
     )

@@ -32,12 +32,6 @@ COURSE_FIELDS = (
 )
 
 
-def folders_of(config_value: str | list[str]) -> list[Path]:
-    """The folders named by LMS_COURSES_DIR (one path, a list, or paths joined by ':')."""
-    values = config_value if isinstance(config_value, list) else str(config_value).split(":")
-    return [Path(v) for v in values if v]
-
-
 def check(folders: list[Path], *, known_tests: set[str] | None) -> list[Problem]:
     return load_courses(folders, known_tests=known_tests)[1]
 
