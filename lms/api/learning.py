@@ -52,9 +52,7 @@ def courses(args: dict[str, Any]) -> dict[str, Any]:
         args["page"],
         args["per_page"],
     )
-    counts: dict[int, int] = {}
-    for _lesson, module in learning.live_lessons([c.id for c in page.items]):
-        counts[module.course_id] = counts.get(module.course_id, 0) + 1
+    counts = learning.lesson_counts([c.id for c in page.items])
     return {
         "items": [_course_out(c, counts.get(c.id, 0)) for c in page.items],
         "page": page.number,
@@ -118,9 +116,7 @@ def my_enrolments() -> list[dict[str, Any]]:
         if mine
         else {}
     )
-    totals: dict[int, int] = {}
-    for _lesson, module in learning.live_lessons(list(courses)):
-        totals[module.course_id] = totals.get(module.course_id, 0) + 1
+    totals = learning.lesson_counts(list(courses))
     done = learning.completed_lessons([e.id for e in mine.values()])
     return [
         {

@@ -44,6 +44,14 @@ def live_lessons(course_ids: list[int]) -> list[tuple[Lesson, Module]]:
     )
 
 
+def lesson_counts(course_ids: list[int]) -> dict[int, int]:
+    """The number of live lessons per course (one query)."""
+    counts: dict[int, int] = {}
+    for _lesson, module in live_lessons(course_ids):
+        counts[module.course_id] = counts.get(module.course_id, 0) + 1
+    return counts
+
+
 def active_enrolments(user: Any, course_ids: list[int] | None = None) -> dict[int, Enrolment]:
     """The user's latest enrolment per course (active or completed), by course id."""
     query = sa.select(Enrolment).where(

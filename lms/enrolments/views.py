@@ -46,9 +46,7 @@ def catalogue() -> ResponseReturnValue:
         sa.select(Course).where(Course.retired_at.is_(None)).order_by(Course.slug)
     ).all()
     ids = [c.id for c in courses]
-    totals: dict[int, int] = {}
-    for _lesson, module in services.live_lessons(ids):
-        totals[module.course_id] = totals.get(module.course_id, 0) + 1
+    totals = services.lesson_counts(ids)
     mine = services.active_enrolments(current_user, ids)
     done = services.completed_lessons([e.id for e in mine.values()])
     rows = [
