@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from lms.api import schemas
-from lms.courses.models import Course, LessonVersion
+from lms.courses.models import Course
 from lms.enrolments import services as learning
 from lms.extensions import db
 from lms.pagination import paginate
@@ -72,17 +72,7 @@ def course(slug: str) -> dict[str, Any]:
     if found is None:
         abort(404)
     lessons = learning.live_lessons([found.id])
-    titles = (
-        dict(
-            db.session.execute(
-                sa.select(LessonVersion.lesson_id, LessonVersion.texts).where(
-                    LessonVersion.lesson_id.in_([lesson.id for lesson, _m in lessons])
-                )
-            ).all()
-        )
-        if lessons
-        else {}
-    )
+    titles = learning.current_texts([lesson.id for lesson, _m in lessons])
     modules: list[dict[str, Any]] = []
     for lesson, module in lessons:
         if not modules or modules[-1]["key"] != module.key:

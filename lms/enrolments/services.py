@@ -16,7 +16,7 @@ from blinker import Namespace
 from flask_babel import gettext
 
 from lms import audit
-from lms.courses.models import Course, Lesson, Module
+from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.enrolments.models import Enrolment, EnrolmentStatus, LessonProgress
 from lms.errors import Conflict, NotAllowed
 from lms.extensions import db
@@ -42,6 +42,24 @@ def live_lessons(course_ids: list[int]) -> list[tuple[Lesson, Module]]:
             .order_by(Module.course_id, Module.position, Lesson.position)
         ).all()
     )
+
+
+def current_texts(lesson_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The texts (per language) of each lesson's current version (one query)."""
+    if not lesson_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LessonVersion.lesson_id, LessonVersion.texts)
+        .join(
+            Lesson,
+            sa.and_(
+                Lesson.id == LessonVersion.lesson_id,
+                LessonVersion.version == Lesson.current_version,
+            ),
+        )
+        .where(Lesson.id.in_(lesson_ids))
+    )
+    return dict(rows.all())
 
 
 def lesson_counts(course_ids: list[int]) -> dict[int, int]:

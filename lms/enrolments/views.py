@@ -99,20 +99,8 @@ def course(slug: str) -> ResponseReturnValue:
 
 def _lesson_titles(lessons: list[Lesson], languages: list[str]) -> dict[int, str]:
     """Lesson titles of the current versions, in the reader's language (one query)."""
-    if not lessons:
-        return {}
-    rows = db.session.execute(
-        sa.select(LessonVersion.lesson_id, LessonVersion.texts)
-        .join(
-            Lesson,
-            sa.and_(
-                Lesson.id == LessonVersion.lesson_id,
-                LessonVersion.version == Lesson.current_version,
-            ),
-        )
-        .where(Lesson.id.in_([lesson.id for lesson in lessons]))
-    )
-    return {lesson_id: localised(texts, languages)["title"] for lesson_id, texts in rows}
+    texts = services.current_texts([lesson.id for lesson in lessons])
+    return {lesson_id: localised(value, languages)["title"] for lesson_id, value in texts.items()}
 
 
 @bp.route("/<slug>/enrol", methods=["POST"])

@@ -225,3 +225,20 @@ def test_api_lists_courses_and_my_enrolments(client, synced):
     (mine,) = client.get("/api/v1/me/enrolments", headers=headers).get_json()
     assert (mine["course"], mine["lessons_done"], mine["lessons_total"]) == ("open-course", 1, 2)
     assert mine["gates"] == {"pre_test": None, "lessons": False, "post_test": None}
+
+
+def test_api_course_detail_shows_the_current_version(client, synced, tmp_path):
+    import shutil
+
+    from lms.accounts import tokens
+
+    folder = tmp_path / "courses"
+    shutil.copytree(DATA, folder)
+    lesson_file = folder / "open-course/01-only/01-first.md"
+    lesson_file.write_text(lesson_file.read_text().replace("title: First lesson", "title: Edited"))
+    courses.sync([folder], known_tests={"course-demo/pretest"}, now=clock.now())
+    _token, secret = tokens.create_token(make_user(), name="t", now=clock.now())
+    detail = client.get(
+        "/api/v1/courses/open-course", headers={"Authorization": f"Bearer {secret}"}
+    ).get_json()
+    assert detail["modules"][0]["lessons"][0]["title"] == "Edited"
