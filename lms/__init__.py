@@ -238,6 +238,18 @@ _NAV = [
         _l("Question banks"),
         {"assessments.banks", "assessments.bank", "assessments.upload", "assessments.preview"},
     ),
+    (
+        "cohorts.cohorts",
+        _l("Cohorts"),
+        {
+            "cohorts.cohorts",
+            "cohorts.cohort",
+            "cohorts.new_cohort",
+            "cohorts.edit_cohort",
+            "cohorts.enrol",
+            "cohorts.attendance",
+        },
+    ),
     ("accounts.audit_log", _l("Audit trail"), {"accounts.audit_log"}),
 ]
 
@@ -247,6 +259,7 @@ def _nav_links() -> list[dict[str, Any]]:
     from flask import url_for
 
     from lms import permissions
+    from lms.accounts.models import Role
 
     if not current_user or not current_user.is_authenticated:
         return []
@@ -257,6 +270,7 @@ def _nav_links() -> list[dict[str, Any]]:
         "accounts.organisations": permissions.can_view_organisations(current_user),
         "accounts.audit_log": permissions.can_view_audit(current_user),
         "assessments.banks": permissions.can_manage_banks(current_user),
+        "cohorts.cohorts": current_user.has_role(Role.TRAINER, Role.COORDINATOR, Role.ADMIN),
     }
     links = [
         {"href": url_for(endpoint), "label": label, "current": request.endpoint in area}
@@ -280,12 +294,14 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.enrolments.views import bp as learning_bp
+    from lms.enrolments.views import cohorts_bp
     from lms.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(cohorts_bp)
 
 
 def check_route_access(app: Flask) -> None:

@@ -20,15 +20,16 @@ from lms.config import content_folders
 from lms.courses import demo as courses_demo
 from lms.courses import services as courses
 from lms.demo import DemoWorld
+from lms.enrolments import demo as enrolments_demo
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
 DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions]
 
 
 #: Demo seeders in dependency order (accounts ← courses ← enrolments ← …).
-def _known_tests(bank_folders: list[Path]) -> set[str]:
-    """The assessments a course may name: the banks of the assessments folders."""
-    return {name for name, _path in assessments.bank_files(bank_folders)}
+def _known_tests(bank_folders: list[Path]) -> dict[str, dict[str, int]]:
+    """The banks a course's tests may draw from, with their categories and sizes."""
+    return assessments.bank_catalogue(bank_folders)
 
 
 def _seed_courses(world: DemoWorld) -> None:
@@ -40,6 +41,7 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     accounts_demo.seed,
     assessments_demo.seed,
     _seed_courses,
+    enrolments_demo.seed,
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")

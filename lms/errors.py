@@ -25,11 +25,15 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         #: The form field the error belongs to, when there is one.
         self.field = field
+        #: Per-item problems (JSON errors carry them as ``details``).
+        self.details = details
 
 
 class Invalid(DomainError):
@@ -139,7 +143,7 @@ def _handle_csrf(exc: CSRFError) -> Response:
 
 
 def _handle_domain(exc: DomainError) -> Response:
-    return error_response(exc.status, exc.message, exc.code)
+    return error_response(exc.status, exc.message, exc.code, exc.details)
 
 
 def _handle_unexpected(exc: InternalServerError) -> Response:

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, SubmitField
 
+from lms.errors import DomainError
 from lms.i18n import normalise_digits, parse_local_date
 
 
@@ -45,3 +46,14 @@ class LocalDateField(StringField):
         if getattr(self, "raw", None):
             return self.raw
         return self.data.isoformat() if self.data else ""
+
+
+def attach_error(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:
+    """Show a service's error next to its field (or at the top of the form)."""
+    field = getattr(form, error.field or default_field or "", None)
+    if field is not None and hasattr(field, "errors"):
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)

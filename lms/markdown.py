@@ -6,33 +6,57 @@ event handlers, no javascript: links, no inline styles; links open safely.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from pathlib import Path
 
 import markdown as md
 import nh3
+from babel import support
+
+
+def N_(message: str) -> str:
+    """Mark a string for the translation catalogues; it is translated where it is used."""
+    return message
+
 
 #: Styled blocks of lesson text: ``::: case Title`` … ``:::`` (see docs/content-format.md).
+#: A block without a title gets its kind's name, in the language of the lesson.
 BLOCK_KINDS = {
-    "case": "Case scenario",
-    "key-points": "Key points",
-    "legal": "Legal reference",
-    "check": "Check your understanding",
-    "safety": "Victims' safety",
+    "case": N_("Case scenario"),
+    "key-points": N_("Key points"),
+    "legal": N_("Legal reference"),
+    "check": N_("Check your understanding"),
+    "safety": N_("Victims' safety"),
 }
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+@functools.cache
+def _catalogue(language: str) -> support.NullTranslations:
+    return support.Translations.load(str(TRANSLATIONS_DIR), [language])
+
+
+def block_title(kind: str, language: str) -> str:
+    """The default title of a block of ``kind`` in ``language`` (English when untranslated)."""
+    return _catalogue(language).gettext(BLOCK_KINDS[kind])
+
+
 _BLOCK_OPEN = re.compile(r"^:::\s*([a-z-]+)\s*(.*?)\s*$")
 _BLOCK_CLOSE = re.compile(r"^:::\s*$")
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
-    "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td",
+    "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
     "sup": {"id"},
     "li": {"id"},
+    "ol": {"start"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "td": {"colspan", "rowspan"},
@@ -62,8 +86,9 @@ class BlockError(ValueError):
         self.message = message
 
 
-def render_markdown(text: str) -> str:
-    """Markdown (with styled blocks and footnotes) → sanitised HTML.
+def render_markdown(text: str, *, language: str = "en") -> str:
+    """Markdown (with styled blocks and footnotes) → sanitised HTML; ``language`` is the
+    text's, for the default titles of its blocks.
 
     :raises BlockError: an unknown block kind, or a block never closed.
     """
@@ -76,10 +101,9 @@ def render_markdown(text: str) -> str:
             if kind not in BLOCK_KINDS:
                 raise BlockError(number, f"unknown block {kind!r} (use {', '.join(BLOCK_KINDS)})")
             opened_at = (number, kind)
-            title = title.strip().strip('"')
+            title = title.strip().strip('"') or block_title(kind, language)
             lines += ["", f'<div class="block block--{kind}" markdown="1">', ""]
-            if title:
-                lines += [f'<p class="block__title">{html.escape(title)}</p>', ""]
+            lines += [f'<p class="block__title">{html.escape(title)}</p>', ""]
         elif opened_at is not None and _BLOCK_CLOSE.match(line):
             lines += ["", "</div>", ""]
             opened_at = None

@@ -23,6 +23,7 @@ from flask import Flask, abort
 from flask_login import current_user
 
 from lms.accounts.models import Agency, Role, RoleGrant, Unit, User
+from lms.enrolments.models import Cohort, CohortTrainer
 from lms.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -261,3 +262,90 @@ def can_import_users(user: Any) -> bool:
 def can_manage_banks(user: Any) -> bool:
     """Question banks are shared course content: coordinators and admins manage them."""
     return getattr(user, "is_authenticated", False) and user.has_role(Role.COORDINATOR, Role.ADMIN)
+
+
+# --- Cohorts (training events) -------------------------------------------------------------
+
+
+def _coordinates(user: Any, code: str | None) -> bool:
+    """An admin, or a coordinator whose grants cover country ``code``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.COORDINATOR) and _covers(user.coordinated_countries, code)
+
+
+def _trains(user: Any, cohort: Cohort) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.has_role(Role.TRAINER)
+        and any(t.user_id == user.id for t in cohort.trainers)
+    )
+
+
+def visible_cohorts(user: Any) -> sa.ColumnElement[bool]:
+    """Cohorts ``user`` may see: admins all; coordinators those held in their countries and
+    regional events open to every country; trainers the cohorts they train."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    if user.has_role(Role.ADMIN):
+        return sa.true()
+    clauses: list[sa.ColumnElement[bool]] = []
+    if user.has_role(Role.COORDINATOR):
+        countries = user.coordinated_countries
+        if countries is None:
+            return sa.true()
+        clauses += [Cohort.country_code.in_(sorted(countries)), Cohort.regional.is_(True)]
+    if user.has_role(Role.TRAINER):
+        clauses.append(
+            Cohort.id.in_(
+                sa.select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
+            )
+        )
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def can_create_cohorts(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_role(Role.COORDINATOR, Role.ADMIN)
+
+
+def can_manage_cohort(user: Any, cohort: Cohort) -> bool:
+    """Edit the event and its trainers: coordinators of the event's country, and admins."""
+    return _coordinates(user, cohort.country_code)
+
+
+def can_view_cohort(user: Any, cohort: Cohort) -> bool:
+    if can_manage_cohort(user, cohort) or _trains(user, cohort):
+        return True
+    return (
+        cohort.regional
+        and getattr(user, "is_authenticated", False)
+        and (user.has_role(Role.COORDINATOR))
+    )
+
+
+def can_take_attendance(user: Any, cohort: Cohort) -> bool:
+    """Trainers of the cohort, and those who manage it."""
+    return cohort.in_person and (_trains(user, cohort) or can_manage_cohort(user, cohort))
+
+
+def can_enrol_into(user: Any, cohort: Cohort) -> bool:
+    """Enrol people into the cohort: coordinators who can see it (a regional event takes
+    officers of every country, each enrolled by a coordinator of their own country)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.has_role(Role.COORDINATOR, Role.ADMIN)
+        and can_view_cohort(user, cohort)
+    )
+
+
+def can_enrol_person(actor: Any, person: User) -> bool:
+    """Enrol ``person`` in a course: coordinators of the person's country, and admins."""
+    return _coordinates(actor, person.country_code)
+
+
+def sees_every_participant(user: Any, cohort: Cohort) -> bool:
+    """Trainers and managers of a cohort see all its participants; a coordinator who sees a
+    regional event from another country sees only the participants of their countries."""
+    return can_manage_cohort(user, cohort) or _trains(user, cohort)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from lms import clock, create_app  # noqa: E402
 
 LOCALES = {"en": "en-GB", "ru": "ru-RU", "fa": "fa-AF"}
-WIDTHS = {"phone": 390, "desktop": 1280}
+WIDTHS = {"phone": 390, "tablet": 820, "desktop": 1280}
 ANONYMOUS = {"landing": "/", "login": "/login", "activate": "/activate"}
 SIGNED_IN = {
     "dashboard": "/",
@@ -39,7 +39,13 @@ SIGNED_IN = {
     "account": "/account",
     "import": "/people/import",
     "banks": "/questions/",
+    "cohorts": "/cohorts/",
+    "cohort-new": "/cohorts/new",
+    "cohort": "/cohorts/1",
+    "attendance": "/cohorts/1/attendance",
 }
+#: The demo learner's pages; "lesson" is the one the course page offers next.
+LEARNER = {"learner-dashboard": "/", "catalogue": "/courses/", "course": None, "lesson": None}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
@@ -92,9 +98,41 @@ def main(output: Path) -> None:
                         path=str(output / f"{name}-{short}-{width_name}.png"), full_page=True
                     )
                 context.close()
+                _learner_pages(
+                    browser, base, locale, width, logins, output, f"{short}-{width_name}"
+                )
         browser.close()
     server.shutdown()
     print(f"screenshots in {output}")
+
+
+def _learner_pages(
+    browser: object, base: str, locale: str, width: int, logins: dict, output: Path, suffix: str
+) -> None:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=base, locale=locale, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#username", logins["learner"]["username"])
+    page.fill("#password", logins["learner"]["password"])
+    page.click("#submit")
+    for name, path in LEARNER.items():
+        if name == "course":
+            page.goto("/")
+            link = page.locator(".dashboard-course a").first
+            if not link.count():
+                continue
+            link.click()
+        elif name == "lesson":
+            button = page.locator("main a.button--primary").first
+            if not button.count():
+                continue
+            button.click()
+        else:
+            page.goto(path)
+        page.screenshot(path=str(output / f"{name}-{suffix}.png"), full_page=True)
+    context.close()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from lms import clock, crypto
 from lms.accounts import organisations, security
 from lms.accounts import services as accounts
 from lms.accounts.models import Agency, AgencyType, Role, Unit, User
+from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.extensions import db
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -118,3 +119,60 @@ def sign_in(client: Any, user: User, password: str = DEFAULT_PASSWORD) -> Any:
         response = client.post("/login/code", data={"code": next_code(user)})
         assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def make_course(
+    slug: str | None = None,
+    *,
+    lessons: int = 2,
+    modules: int = 1,
+    requires_attendance: bool = False,
+    min_attendance: int = 100,
+    pre_test: str | None = None,
+    post_test: str | None = None,
+    self_enrolment: bool = True,
+) -> Course:
+    """A course as if synced: ``modules`` modules of ``lessons`` lessons, each with a version."""
+    slug = slug or f"course-{next(_sequence)}"
+    course = Course(
+        slug=slug,
+        folder=f"/content/{slug}",
+        texts={"en": {"title": f"Course {slug}", "summary": "A course for tests."}},
+        languages=["en"],
+        version="1",
+        audience=["police"],
+        estimated_hours=2,
+        pass_mark=70,
+        objectives=[{"id": "lo-1", "text": "Do the thing."}],
+        pre_test=pre_test,
+        post_test=post_test,
+        self_enrolment=self_enrolment,
+        requires_attendance=requires_attendance,
+        min_attendance=min_attendance,
+        content_hash="0" * 64,
+    )
+    db.session.add(course)
+    db.session.flush()
+    for m in range(modules):
+        module = Module(
+            course_id=course.id,
+            key=f"{m + 1:02d}-module",
+            position=m,
+            texts={"en": {"title": f"Module {m + 1}", "summary": ""}},
+        )
+        db.session.add(module)
+        db.session.flush()
+        for n in range(lessons):
+            lesson = Lesson(module_id=module.id, key=f"{n + 1:02d}-lesson", position=n, minutes=5)
+            db.session.add(lesson)
+            db.session.flush()
+            db.session.add(
+                LessonVersion(
+                    lesson_id=lesson.id,
+                    version=1,
+                    texts={"en": {"title": f"Lesson {m + 1}.{n + 1}", "html": "<p>Text.</p>"}},
+                    content_hash="0" * 64,
+                )
+            )
+    db.session.flush()
+    return course

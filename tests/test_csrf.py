@@ -64,6 +64,8 @@ def test_every_unsafe_route_needs_a_token(strict):
         "upload_id": 1,
         "slug": "x",
         "lesson_id": 1,
+        "cohort_id": 1,
+        "enrolment_id": 1,
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

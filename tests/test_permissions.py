@@ -6,6 +6,8 @@ added (and the app refuses to start if it declares no audience at all).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint
@@ -15,10 +17,11 @@ from lms.accounts import tokens
 from lms.accounts.models import ImportBatch, Role
 from lms.assessments.models import BankUpload, QuestionBank
 from lms.assessments.services import import_bank, read_bank_file
+from lms.enrolments.models import Cohort, CohortMode, CohortTrainer, Enrolment
 from lms.extensions import db
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
 from tests.conftest import base_config
-from tests.factories import make_agency, make_unit, make_user, sign_in
+from tests.factories import make_agency, make_course, make_unit, make_user, sign_in
 
 #: Audiences: anonymous, one user per role, and a coordinator of another country.
 #: The objects requested belong to Kyrgyzstan (KG); the other coordinator has Kazakhstan.
@@ -36,6 +39,9 @@ SIGNED_IN_ONLY = _expect(OK, anonymous=LOGIN)
 MANAGERS = _expect(OK, anonymous=LOGIN, learner=FORBIDDEN, trainer=FORBIDDEN, mentor=FORBIDDEN)
 MANAGERS_OF_KG = {**MANAGERS, "coordinator_kz": NOT_FOUND}
 ADMINS = _expect(FORBIDDEN, anonymous=LOGIN, admin=OK)
+STAFF = _expect(OK, anonymous=LOGIN, learner=FORBIDDEN, mentor=FORBIDDEN)
+#: A KG cohort: its trainer, KG coordinators and admins.
+STAFF_OF_KG_COHORT = {**STAFF, "coordinator_kz": NOT_FOUND}
 #: A KG learner's record: themselves (not in this table), KG coordinators and admins.
 PERSON_RECORD = _expect(NOT_FOUND, anonymous=LOGIN, coordinator=OK, admin=OK)
 
@@ -104,6 +110,14 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.new_unit": ADMINS,
     "accounts.edit_unit": ADMINS,
     "accounts.audit_log": ADMINS,
+    # Cohorts: staff only; a KG cohort is seen by its trainer, KG coordinators and admins.
+    "cohorts.cohorts": STAFF,
+    "cohorts.new_cohort": MANAGERS,
+    "cohorts.cohort": STAFF_OF_KG_COHORT,
+    "cohorts.edit_cohort": MANAGERS_OF_KG,
+    "cohorts.enrol": MANAGERS_OF_KG,
+    "cohorts.withdraw": MANAGERS_OF_KG,
+    "cohorts.attendance": STAFF_OF_KG_COHORT,
 }
 
 
@@ -122,6 +136,20 @@ def _world():
             country_code=country,
             coordinator_country=country,
         )
+    course = make_course("matrix-course")
+    cohort = Cohort(
+        course_id=course.id,
+        name="Osh, March",
+        country_code="KG",
+        mode=CohortMode.FACE_TO_FACE,
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 4),
+        trainers=[CohortTrainer(user_id=users["trainer"].id)],
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    enrolment = Enrolment(user_id=person.id, course_id=course.id, cohort_id=cohort.id)
+    db.session.add(enrolment)
     token, _secret = tokens.create_token(person, name="someone else's", now=clock.now())
     batch = ImportBatch(
         created_by_id=users["admin"].id,
@@ -155,6 +183,8 @@ def _world():
         "upload_id": bank_upload.id,
         "slug": "no-course-synced-here",
         "lesson_id": 1,
+        "cohort_id": cohort.id,
+        "enrolment_id": enrolment.id,
     }
     return args, users
 

@@ -168,3 +168,67 @@ class EnrolmentSchema(Schema):
         required=True,
         metadata={"description": "true met, false not yet, null not part of the course"},
     )
+
+
+class CohortSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    course = fields.String(required=True, metadata={"description": "The course's slug."})
+    country = fields.String(required=True, metadata={"description": "Where it is held."})
+    location = fields.String(allow_none=True)
+    mode = fields.String(
+        required=True, validate=validate.OneOf(["online", "face-to-face", "blended"])
+    )
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    class_days = fields.List(
+        fields.String(), required=True, metadata={"description": "Days attendance is taken."}
+    )
+    regional = fields.Boolean(required=True)
+    trainers = fields.List(fields.Integer(), required=True, metadata={"description": "User ids."})
+    participants = fields.Integer(required=True)
+
+
+class CohortPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CohortSchema), required=True)
+
+
+class MemberSchema(Schema):
+    enrolment_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    country = fields.String(allow_none=True, metadata={"description": "The officer's own."})
+    status = fields.String(required=True)
+    enrolled_at = fields.DateTime(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    lessons_done = fields.Integer(required=True)
+    lessons_total = fields.Integer(required=True)
+    days_present = fields.Integer(allow_none=True)
+    gates = fields.Dict(required=True)
+
+
+class CohortDetailSchema(CohortSchema):
+    members = fields.List(fields.Nested(MemberSchema), required=True)
+
+
+class EnrolPeopleSchema(Schema):
+    usernames = fields.List(
+        fields.String(validate=[validate.Length(min=1, max=100), NO_NUL]),
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+    )
+
+
+class EnrolResultSchema(Schema):
+    enrolled = fields.List(fields.String(), required=True)
+    joined = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Already taking the course on their own; now in the cohort."},
+    )
+    already = fields.List(fields.String(), required=True)
+    elsewhere = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Taking the course with another cohort: left there."},
+    )

@@ -344,6 +344,27 @@ def bank_files(folders: list[Path]) -> list[tuple[str, Path]]:
     return found
 
 
+def bank_catalogue(folders: list[Path]) -> dict[str, dict[str, int]]:
+    """Each readable bank of the content folders: its categories with their numbers of
+    questions to answer (descriptions left out), for checking test definitions."""
+    catalogue: dict[str, dict[str, int]] = {}
+    for name, path in bank_files(folders):
+        if name in catalogue:
+            continue
+        try:
+            parsed = read_bank_file(path.read_bytes(), "gift", source=str(path))
+        except (FormatError, Invalid):
+            catalogue[name] = {}
+            continue
+        counts: dict[str, int] = dict.fromkeys(parsed.categories, 0)
+        for question in parsed.questions:
+            if question.qtype is not QuestionType.DESCRIPTION:
+                key = question.category or ""
+                counts[key] = counts.get(key, 0) + 1
+        catalogue[name] = counts
+    return catalogue
+
+
 def check_content(folders: list[Path]) -> list[str]:
     """Problems of the bank files in ``folders``, as ``FILE:LINE: message`` lines."""
     problems = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,9 @@ class CourseSource:
     post_test: str | None
     self_enrolment: bool
     requires_attendance: bool
+    min_attendance: int = 100
+    #: The course's tests by kind ("pre", "post", "check:<module>"), as TestDefinition dicts.
+    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
     modules: list[ModuleSource] = field(default_factory=list)
 
     def content_hash(self) -> str:
@@ -133,7 +137,9 @@ def _text(
     return value.strip()
 
 
-def _read_lesson(path: Path, course_dir: Path, problems: _Collector) -> dict[str, Any] | None:
+def _read_lesson(
+    path: Path, course_dir: Path, problems: _Collector, language: str
+) -> dict[str, Any] | None:
     try:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -168,7 +174,7 @@ def _read_lesson(path: Path, course_dir: Path, problems: _Collector) -> dict[str
             if not resolved.is_relative_to(course_dir.resolve()) or not resolved.exists():
                 problems.add(path, number, f"the link or image {target!r} points to no file")
     try:
-        html = render_markdown(body)
+        html = render_markdown(body, language=language)
     except BlockError as error:
         problems.add(path, offset + error.line, error.message)
         return None
@@ -194,8 +200,201 @@ def _read_lesson(path: Path, course_dir: Path, problems: _Collector) -> dict[str
     }
 
 
+def _min_attendance(data: dict[str, Any], path: Path, problems: _Collector) -> int:
+    value = data.get("min_attendance", 100)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        problems.add(
+            path,
+            _line_of(path, "min_attendance"),
+            "'min_attendance' must be a whole number of per cent from 1 to 100",
+        )
+        return 100
+    return value
+
+
+def _translated_objectives(
+    data: dict[str, Any], known: set[str], path: Path, problems: _Collector
+) -> dict[str, str]:
+    """A translation's ``objectives:`` mapping of objective id → translated text."""
+    value = data.get("objectives")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.add(
+            path,
+            _line_of(path, "objectives"),
+            "'objectives' in a translation maps each objective id to its translated text",
+        )
+        return {}
+    texts: dict[str, str] = {}
+    for key, text in value.items():
+        if str(key) not in known:
+            problems.add(path, _line_of(path, str(key)), f"unknown objective {key!r}")
+        elif not isinstance(text, str) or not text.strip():
+            problems.add(path, _line_of(path, str(key)), f"objective {key!r} needs a text")
+        else:
+            texts[str(key)] = text.strip()
+    return texts
+
+
+#: What a learner sees after submitting a test.
+REVEAL = ("score", "feedback", "answers")
+#: Known banks: name → {category path: number of questions}; a plain set of names when the
+#: categories are not known (then only the names are checked); None: nothing is checked.
+KnownTests = Mapping[str, Mapping[str, int]] | set[str] | None
+_TEST_KEYS = {
+    "bank", "forms", "category", "items", "time_limit", "attempts", "pass_mark", "reveal",
+}  # fmt: skip
+
+
+def _load_tests(
+    folder: Path,
+    course_data: dict[str, Any],
+    course_yaml: Path,
+    known: KnownTests,
+    problems: _Collector,
+    pass_mark: int,
+) -> dict[str, dict[str, Any]]:
+    """The course's test definitions: ``tests.yaml`` beside course.yaml (or, for a course
+    without one, ``pre_test:``/``post_test:`` naming a bank in course.yaml)."""
+    path = folder / "tests.yaml"
+    raw: dict[str, Any] = {}
+    where = path
+    if path.exists():
+        raw = _read_yaml(path, problems) or {}
+        for key in ("pre_test", "post_test"):
+            if course_data.get(key):
+                problems.add(
+                    course_yaml,
+                    _line_of(course_yaml, key),
+                    f"'{key}' is defined in tests.yaml: remove it from course.yaml",
+                )
+    else:
+        where = course_yaml
+        for key in ("pre_test", "post_test"):
+            if course_data.get(key):
+                raw[key] = {"bank": course_data[key]}
+    tests: dict[str, dict[str, Any]] = {}
+    for key, kind in (("pre_test", "pre"), ("post_test", "post")):
+        if raw.get(key) is not None:
+            found = _test(raw[key], key, kind, where, known, problems, pass_mark)
+            if found is not None:
+                tests[kind] = found
+    checks = raw.get("module_checks") or {}
+    if not isinstance(checks, dict):
+        problems.add(
+            where, _line_of(where, "module_checks"), "'module_checks' maps module folders to tests"
+        )
+        checks = {}
+    modules = {str(m) for m in course_data.get("modules") or []}
+    for module, spec in checks.items():
+        if str(module) not in modules:
+            problems.add(
+                where, _line_of(where, str(module)), f"{module!r} is not a module of the course"
+            )
+            continue
+        found = _test(spec, str(module), "check", where, known, problems, pass_mark)
+        if found is not None:
+            tests[f"check:{module}"] = found
+    unknown = set(raw) - {"pre_test", "post_test", "module_checks"}
+    for key in sorted(unknown):
+        problems.add(where, _line_of(where, str(key)), f"unknown key {key!r}")
+    pre, post = tests.get("pre"), tests.get("post")
+    if pre and post and len(pre["forms"]) == 2 and sorted(pre["forms"]) != sorted(post["forms"]):
+        problems.add(
+            where,
+            _line_of(where, "forms"),
+            "counterbalanced pre- and post-tests use the same two forms",
+        )
+    return tests
+
+
+def _test(
+    spec: Any,
+    key: str,
+    kind: str,
+    path: Path,
+    known: KnownTests,
+    problems: _Collector,
+    pass_mark: int,
+) -> dict[str, Any] | None:
+    line = _line_of(path, key)
+    if not isinstance(spec, dict):
+        problems.add(path, line, f"'{key}' must hold a bank and its settings")
+        return None
+    before = len(problems.problems)
+    for extra in sorted(set(spec) - _TEST_KEYS):
+        problems.add(path, line, f"unknown setting {extra!r} in '{key}'")
+    bank = spec.get("bank")
+    categories: Mapping[str, int] | None = None
+    if not isinstance(bank, str) or not bank:
+        problems.add(path, line, f"'{key}' needs the bank it draws from ('bank: …')")
+    elif known is not None and bank not in known:
+        problems.add(
+            path, line, f"the assessment {bank!r} does not exist in the assessments folders"
+        )
+    elif isinstance(known, Mapping):
+        categories = known[bank]
+    forms = spec.get("forms")
+    if forms is None:
+        forms = [spec["category"]] if spec.get("category") else []
+    if (
+        not isinstance(forms, list)
+        or not all(isinstance(f, str) and f for f in forms)
+        or len(forms) > 2
+    ):
+        problems.add(path, line, f"'forms' in '{key}' lists one or two categories of the bank")
+        forms = []
+    sizes = []
+    for form in forms:
+        if categories is not None:
+            if form not in categories:
+                problems.add(path, line, f"the bank {bank!r} has no category {form!r}")
+            else:
+                sizes.append(categories[form])
+    if not forms and categories is not None:
+        sizes.append(sum(categories.values()))
+    numbers: dict[str, int | None] = {}
+    for name, default, low in (("items", None, 1), ("time_limit", None, 1), ("attempts", 1, 0)):
+        value = spec.get(name, default)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < low
+        ):
+            problems.add(
+                path, line, f"'{name}' in '{key}' must be a whole number of at least {low}"
+            )
+            value = default
+        numbers[name] = value
+    items = numbers["items"]
+    if items is not None and sizes and items > min(sizes):
+        problems.add(
+            path, line, f"'{key}' draws {items} items but a form has only {min(sizes)} questions"
+        )
+    mark = spec.get("pass_mark", pass_mark)
+    if isinstance(mark, bool) or not isinstance(mark, int | float) or not 0 <= mark <= 100:
+        problems.add(path, line, f"'pass_mark' in '{key}' must be a number from 0 to 100")
+        mark = pass_mark
+    reveal = spec.get("reveal", "score" if kind == "pre" else "feedback")
+    if reveal not in REVEAL:
+        problems.add(path, line, f"'reveal' in '{key}' is one of: {', '.join(REVEAL)}")
+        reveal = "score"
+    if kind == "pre" and reveal != "score":
+        problems.add(path, line, "a pre-test never reveals answers: use 'reveal: score'")
+    if len(problems.problems) != before:
+        return None
+    return {
+        "bank": bank,
+        "forms": forms,
+        "items": items,
+        "time_limit": numbers["time_limit"],
+        "attempts": numbers["attempts"],
+        "pass_mark": float(mark),
+        "reveal": reveal,
+    }
+
+
 def _load_course(
-    folder: Path, known_tests: set[str] | None, problems: _Collector
+    folder: Path, known_tests: KnownTests, problems: _Collector
 ) -> CourseSource | None:
     path = folder / "course.yaml"
     data = _read_yaml(path, problems)
@@ -231,16 +430,6 @@ def _load_course(
         problems.add(path, _line_of(path, "objectives"), "each objective needs an id and a text")
         objectives = []
     objective_ids = {str(o["id"]) for o in objectives}
-    tests: dict[str, str | None] = {}
-    for key in ("pre_test", "post_test"):
-        value = data.get(key)
-        tests[key] = str(value) if value else None
-        if value and known_tests is not None and str(value) not in known_tests:
-            problems.add(
-                path,
-                _line_of(path, key),
-                f"the assessment {value!r} does not exist in the assessments folders",
-            )
     numbers = {}
     for key, default in (("estimated_hours", 1), ("pass_mark", 70)):
         value = data.get(key, default)
@@ -268,11 +457,21 @@ def _load_course(
         estimated_hours=float(numbers["estimated_hours"]),
         pass_mark=int(numbers["pass_mark"]),
         objectives=[{"id": str(o["id"]), "text": str(o["text"])} for o in objectives],
-        pre_test=tests["pre_test"],
-        post_test=tests["post_test"],
+        pre_test=None,
+        post_test=None,
         self_enrolment=bool(data.get("self_enrolment", True)),
         requires_attendance=bool(data.get("requires_attendance", False)),
+        min_attendance=_min_attendance(data, path, problems),
     )
+    course.tests = _load_tests(folder, data, path, known_tests, problems, course.pass_mark)
+    course.pre_test = course.tests["pre"]["bank"] if "pre" in course.tests else None
+    course.post_test = course.tests["post"]["bank"] if "post" in course.tests else None
+    if course.requires_attendance and course.self_enrolment:
+        problems.add(
+            path,
+            _line_of(path, "requires_attendance"),
+            "a course that requires attendance is taken in cohorts: set self_enrolment: false",
+        )
     for language in languages[1:]:
         translated = folder / language / "course.yaml"
         if translated.exists():
@@ -281,6 +480,9 @@ def _load_course(
                 "title": _text(tdata, "title", translated, problems, required=False),
                 "summary": _text(tdata, "summary", translated, problems, required=False),
             }
+            objective_texts = _translated_objectives(tdata, objective_ids, translated, problems)
+            if objective_texts:
+                course.texts[language]["objectives"] = objective_texts
     for module_name in modules_listed:
         module_dir = folder / str(module_name)
         module_yaml = module_dir / "module.yaml"
@@ -308,7 +510,7 @@ def _load_course(
         if not lesson_files:
             problems.add(module_yaml, 1, "the module has no lessons (*.md files)")
         for lesson_path in lesson_files:
-            lesson = _read_lesson(lesson_path, folder, problems)
+            lesson = _read_lesson(lesson_path, folder, problems, original)
             if lesson is None:
                 continue
             for objective in lesson["objectives"]:
@@ -326,7 +528,7 @@ def _load_course(
             for language in languages[1:]:
                 tpath = folder / language / str(module_name) / lesson_path.name
                 if tpath.exists():
-                    translated = _read_lesson(tpath, folder, problems)
+                    translated = _read_lesson(tpath, folder, problems, language)
                     if translated is not None:
                         texts_l[language] = {
                             "title": translated["title"],
@@ -347,10 +549,11 @@ def _load_course(
 
 
 def load_courses(
-    folders: list[Path], *, known_tests: set[str] | None = None
+    folders: list[Path], *, known_tests: KnownTests = None
 ) -> tuple[list[CourseSource], list[Problem]]:
     """Every course of the folders, and every problem found (a course with problems is
-    left out of the list). ``known_tests`` names the assessments that exist (None: unchecked)."""
+    left out of the list). ``known_tests`` names the assessments that exist, with their
+    categories where known (None: unchecked)."""
     problems = _Collector()
     courses: list[CourseSource] = []
     seen: dict[str, str] = {}

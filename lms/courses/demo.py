@@ -6,10 +6,11 @@ from flask import current_app
 
 from lms.config import content_folders
 from lms.courses import services
+from lms.courses.content import KnownTests
 from lms.demo import DemoWorld
 
 
-def seed(world: DemoWorld, *, known_tests: set[str] | None) -> None:
+def seed(world: DemoWorld, *, known_tests: KnownTests) -> None:
     """Sync the courses; ``known_tests`` names the banks they may use as tests."""
     totals = services.sync(
         content_folders(current_app.config["COURSES_DIR"]),

@@ -35,8 +35,13 @@ class Course(db.Model):
     #: The assessments (question banks for now) used as pre- and post-test; None: no test.
     pre_test: Mapped[str | None] = mapped_column(sa.String(200))
     post_test: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Test definitions by kind ("pre", "post", "check:<module>"): bank, forms, items,
+    #: time limit, attempts, pass mark, what is revealed (see docs/content-format.md).
+    tests: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     self_enrolment: Mapped[bool] = mapped_column(default=True)
     requires_attendance: Mapped[bool] = mapped_column(default=False)
+    #: Share of a cohort's days (per cent) a learner must attend when attendance is required.
+    min_attendance: Mapped[int] = mapped_column(default=100, server_default="100")
     #: sha256 of the course as read: a sync with the same hash writes nothing.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lms import audit
-from lms.courses.content import CourseSource, LessonSource, Problem, load_courses
+from lms.courses.content import CourseSource, KnownTests, LessonSource, Problem, load_courses
 from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.errors import Invalid
 from lms.extensions import db
@@ -29,10 +29,12 @@ COURSE_FIELDS = (
     "post_test",
     "self_enrolment",
     "requires_attendance",
+    "min_attendance",
+    "tests",
 )
 
 
-def check(folders: list[Path], *, known_tests: set[str] | None) -> list[Problem]:
+def check(folders: list[Path], *, known_tests: KnownTests) -> list[Problem]:
     return load_courses(folders, known_tests=known_tests)[1]
 
 
@@ -42,7 +44,7 @@ def _lesson_hash(lesson: LessonSource) -> str:
     ).hexdigest()
 
 
-def sync(folders: list[Path], *, known_tests: set[str] | None, now: datetime) -> dict[str, int]:
+def sync(folders: list[Path], *, known_tests: KnownTests, now: datetime) -> dict[str, int]:
     """Load the courses idempotently: nothing changed writes nothing.
 
     :raises Invalid: the content has problems (nothing is written; run `lms content check`).

@@ -16,8 +16,9 @@ from blinker import Namespace
 from flask_babel import gettext
 
 from lms import audit
+from lms.accounts.services import register_merge_handler
 from lms.courses.models import Course, Lesson, LessonVersion, Module
-from lms.enrolments.models import Enrolment, EnrolmentStatus, LessonProgress
+from lms.enrolments.models import CohortTrainer, Enrolment, EnrolmentStatus, LessonProgress
 from lms.errors import Conflict, NotAllowed
 from lms.extensions import db
 
@@ -97,6 +98,18 @@ def completed_lessons(enrolment_ids: list[int]) -> dict[int, set[int]]:
     return done
 
 
+def lesson_progress_counts(enrolment_ids: list[int]) -> dict[int, int]:
+    """The number of completed lessons per enrolment (one grouped query)."""
+    if not enrolment_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LessonProgress.enrolment_id, sa.func.count())
+        .where(LessonProgress.enrolment_id.in_(enrolment_ids))
+        .group_by(LessonProgress.enrolment_id)
+    )
+    return dict(rows.all())
+
+
 def enrol(user: Any, course: Course, *, now: datetime, by: Any = None) -> Enrolment:
     """Enrol ``user`` (the caller decides who may); a completed course may be taken again.
 
@@ -155,7 +168,7 @@ def complete_lesson(enrolment: Enrolment, lesson: Lesson, course: Course, *, now
     if enrolment.lessons_done_at is None and all_ids <= done:
         enrolment.lessons_done_at = now
     db.session.flush()
-    return _maybe_complete(enrolment, course, now)
+    return complete_if_done(enrolment, course, now=now)
 
 
 def record_pre_test_done(enrolment: Enrolment, *, now: datetime) -> None:
@@ -166,21 +179,30 @@ def record_pre_test_done(enrolment: Enrolment, *, now: datetime) -> None:
 def record_post_test_passed(enrolment: Enrolment, course: Course, *, now: datetime) -> bool:
     if enrolment.post_test_passed_at is None:
         enrolment.post_test_passed_at = now
-    return _maybe_complete(enrolment, course, now)
+    return complete_if_done(enrolment, course, now=now)
 
 
 def gates(enrolment: Enrolment, course: Course) -> dict[str, bool | None]:
-    """Each gate: True met, False not yet, None not part of this course."""
+    """Each gate: True met, False not yet, None not part of this course.
+
+    Attendance is a gate when the course requires it: it is met from the marks of the
+    enrolment's face-to-face or blended cohort (lms.enrolments.cohorts), so an enrolment
+    without such a cohort cannot meet it.
+    """
     return {
         "pre_test": None if course.pre_test is None else enrolment.pre_test_done_at is not None,
         "lessons": enrolment.lessons_done_at is not None,
+        "attendance": None
+        if not course.requires_attendance
+        else enrolment.attendance_met_at is not None,
         "post_test": None
         if course.post_test is None
         else enrolment.post_test_passed_at is not None,
     }
 
 
-def _maybe_complete(enrolment: Enrolment, course: Course, now: datetime) -> bool:
+def complete_if_done(enrolment: Enrolment, course: Course, *, now: datetime) -> bool:
+    """Complete the enrolment (once) when every gate is met; return True if this did it."""
     if enrolment.completed_at is not None:
         return False
     if not all(met is not False for met in gates(enrolment, course).values()):
@@ -198,3 +220,40 @@ def _maybe_complete(enrolment: Enrolment, course: Course, now: datetime) -> bool
     db.session.flush()
     enrolment_completed.send(enrolment)
     return True
+
+
+@register_merge_handler
+def merge_enrolments(source: Any, target: Any) -> dict[str, int]:
+    """Move ``source``'s enrolments and cohort trainer places to ``target`` (a merge of two
+    records of one person). Where both are taking the same course, ``target``'s enrolment
+    stays active and ``source``'s is kept as withdrawn, so no progress record is lost."""
+    target_active = set(
+        db.session.scalars(
+            sa.select(Enrolment.course_id).where(
+                Enrolment.user_id == target.id, Enrolment.status == EnrolmentStatus.ACTIVE
+            )
+        )
+    )
+    clashing = db.session.scalars(
+        sa.select(Enrolment).where(
+            Enrolment.user_id == source.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Enrolment.course_id.in_(sorted(target_active)),
+        )
+    ).all()
+    for enrolment in clashing:
+        enrolment.status = EnrolmentStatus.WITHDRAWN
+    db.session.flush()
+    moved = db.session.execute(
+        sa.update(Enrolment).where(Enrolment.user_id == source.id).values(user_id=target.id)
+    ).rowcount
+    trained = sa.select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == target.id)
+    db.session.execute(
+        sa.delete(CohortTrainer).where(
+            CohortTrainer.user_id == source.id, CohortTrainer.cohort_id.in_(trained)
+        )
+    )
+    places = db.session.execute(
+        sa.update(CohortTrainer).where(CohortTrainer.user_id == source.id).values(user_id=target.id)
+    ).rowcount
+    return {"enrolments": moved, "cohort_trainer_places": places}

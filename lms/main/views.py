@@ -20,7 +20,10 @@ def index() -> ResponseReturnValue:
     """The landing page for visitors; the dashboard for signed-in users."""
     if current_user.is_authenticated:
         return render_template(
-            "main/dashboard.html", role_labels=ROLE_LABELS, courses=_my_courses()
+            "main/dashboard.html",
+            role_labels=ROLE_LABELS,
+            courses=_my_courses(),
+            cohorts=_my_cohorts(),
         )
     return render_template("main/landing.html")
 
@@ -53,10 +56,36 @@ def _my_courses() -> list[dict[str, object]]:
                 "done": len([i for i in ids if i in finished]),
                 "total": len(ids),
                 "next": next((i for i in ids if i not in finished), None),
+                "unlocked": learning.lessons_unlocked(enrolment, course),
             }
         )
     rows.sort(key=lambda row: (row["enrolment"].completed_at is not None, row["title"]))
     return rows
+
+
+def _my_cohorts() -> list[dict[str, object]]:
+    """The cohorts the signed-in trainer teaches that are on or ended within two weeks, with
+    whether today is one of their class days (one query)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from lms import clock
+    from lms.accounts.models import Role
+    from lms.enrolments.models import Cohort, CohortTrainer
+    from lms.extensions import db
+
+    if not current_user.has_role(Role.TRAINER):
+        return []
+    today = clock.now().date()
+    found = db.session.scalars(
+        sa.select(Cohort)
+        .join(CohortTrainer, CohortTrainer.cohort_id == Cohort.id)
+        .where(CohortTrainer.user_id == current_user.id, Cohort.ends_on >= today - timedelta(14))
+        .order_by(Cohort.starts_on)
+        .limit(20)
+    ).all()
+    return [{"cohort": c, "class_today": today in c.days()} for c in found]
 
 
 @bp.route("/language", methods=["POST"])

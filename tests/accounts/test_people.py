@@ -184,7 +184,12 @@ def test_merge_moves_history_and_grants_and_closes_the_source(app, frozen_clock)
     )
     target = make_user("dup.two", full_name="Мухаммад Каримов", country_code="UZ")
     result = services.merge_users(source, target, actor=admin, now=frozen_clock.now())
-    assert result.moved == {"unit_assignments": 1, "role_grants": 1}
+    assert result.moved == {
+        "unit_assignments": 1,
+        "role_grants": 1,
+        "enrolments": 0,
+        "cohort_trainer_places": 0,
+    }
     assert target.roles == {Role.LEARNER, Role.MENTOR}
     assert [a.unit_id for a in db.session.scalars(
         sa.select(UnitAssignment).where(UnitAssignment.user_id == target.id)

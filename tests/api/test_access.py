@@ -3,12 +3,16 @@ and anonymously: the answer matches an explicit table. A new route without a row
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from lms import clock
 from lms.accounts import tokens
 from lms.accounts.models import Role
-from tests.factories import make_agency, make_unit, make_user
+from lms.enrolments import cohorts
+from lms.enrolments.models import CohortMode
+from tests.factories import make_agency, make_course, make_unit, make_user
 
 AUDIENCES = ["anonymous", "learner", "trainer", "mentor", "coordinator", "coordinator_kz", "admin"]
 OK, UNAUTHORIZED, FORBIDDEN, NOT_FOUND = "ok", 401, 403, 404
@@ -23,6 +27,7 @@ SIGNED_IN = _expect(OK, anonymous=UNAUTHORIZED)
 MANAGERS = _expect(
     OK, anonymous=UNAUTHORIZED, learner=FORBIDDEN, trainer=FORBIDDEN, mentor=FORBIDDEN
 )
+STAFF = _expect(OK, anonymous=UNAUTHORIZED, learner=FORBIDDEN, mentor=FORBIDDEN)
 
 #: The objects belong to Kyrgyzstan; the other coordinator has Kazakhstan.
 EXPECTED = {
@@ -42,6 +47,23 @@ EXPECTED = {
     "api_accounts.users": MANAGERS,
     # A KG learner's record: KG coordinators and admins; others 404 (not 403: existence hidden).
     "api_accounts.user": _expect(NOT_FOUND, anonymous=UNAUTHORIZED, coordinator=OK, admin=OK),
+    "api_cohorts.cohorts": STAFF,
+    # A KG cohort: its trainer, KG coordinators and admins.
+    "api_cohorts.cohort": {**STAFF, "coordinator_kz": NOT_FOUND},
+    # Posted without a body: 422 for coordinators and admins (the body is checked before the
+    # cohort is looked up: tests/api/test_cohorts.py shows the KZ coordinator gets 404).
+    "api_cohorts.enrol_in_cohort": {
+        **MANAGERS,
+        "coordinator": 422,
+        "admin": 422,
+        "coordinator_kz": 422,
+    },
+    "api_cohorts.enrol_in_course": {
+        **MANAGERS,
+        "coordinator": 422,
+        "coordinator_kz": 422,
+        "admin": 422,
+    },
 }
 
 
@@ -70,11 +92,29 @@ def test_api_matrix(app, client, audience):
         )  # fmt: skip
         _token, secret = tokens.create_token(user, name="matrix", now=clock.now())
         headers = {"Authorization": f"Bearer {secret}"}
+        trainers = [user] if audience == "trainer" else []
+    else:
+        trainers = []
+    course = make_course("api-course")
+    cohort = cohorts.create_cohort(
+        cohorts.CohortDetails(
+            course=course,
+            name="Osh",
+            country_code="KG",
+            mode=CohortMode.FACE_TO_FACE,
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 3),
+            trainers=tuple(trainers),
+        ),
+        by=None,
+        now=clock.now(),
+    )
     args = {
         "user_id": person.id,
         "agency_id": unit.agency_id,
         "token_id": foreign_token.id,
         "slug": "no-such-course",
+        "cohort_id": cohort.id,
     }
     for rule in _api_rules(app):
         url = rule.build({name: args[name] for name in rule.arguments})[1]
@@ -82,5 +122,5 @@ def test_api_matrix(app, client, audience):
             response = client.open(url, method=method, headers=headers)
             got = OK if response.status_code < 300 else response.status_code
             assert got == EXPECTED[rule.endpoint][audience], (audience, method, url, got)
-            if rule.endpoint.startswith(("api_accounts", "api_learning")):
+            if rule.endpoint.startswith(("api_accounts", "api_learning", "api_cohorts")):
                 assert response.is_json or response.status_code == 204

@@ -90,6 +90,26 @@ def test_the_test_course_reads(app):
             "02-smuggling.md:2",
             "'lo-9' is not one of the course's",
         ),
+        (
+            lambda f: _append(f / "demo-course/course.yaml", "requires_attendance: true\n"),
+            "course.yaml:19",
+            "set self_enrolment: false",
+        ),
+        (
+            lambda f: _append(f / "demo-course/course.yaml", "min_attendance: 120\n"),
+            "course.yaml:19",
+            "from 1 to 100",
+        ),
+        (
+            lambda f: _append(f / "demo-course/ru/course.yaml", "objectives:\n  lo-7: Текст\n"),
+            "ru/course.yaml:4",
+            "unknown objective 'lo-7'",
+        ),
+        (
+            lambda f: _append(f / "demo-course/ru/course.yaml", "objectives: [lo-1]\n"),
+            "ru/course.yaml:3",
+            "maps each objective id",
+        ),
     ],
 )
 def test_problems_name_file_and_line(folder, edit, where, message):
@@ -97,6 +117,22 @@ def test_problems_name_file_and_line(folder, edit, where, message):
     _courses, problems = load_courses([folder], known_tests=TESTS)
     texts = [str(p) for p in problems]
     assert any(where in t and message in t for t in texts), texts
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_translations_carry_objectives_and_block_titles(folder):
+    _append(folder / "demo-course/ru/course.yaml", "objectives:\n  lo-1: Назовите три элемента.\n")
+    courses, problems = load_courses([folder], known_tests=TESTS)
+    assert problems == []
+    course = courses[0]
+    assert course.texts["ru"]["objectives"] == {"lo-1": "Назовите три элемента."}
+    lesson = course.modules[0].lessons[0]
+    # A block without a title is named in the lesson's own language.
+    assert '<p class="block__title">Remember</p>' in lesson.texts["en"]["html"]
+    assert '<p class="block__title">Главное</p>' in lesson.texts["ru"]["html"]
 
 
 def test_unknown_assessments_and_duplicate_slugs(folder):
@@ -190,3 +226,101 @@ def test_cli_check_reports_every_problem(app_factory, folder):
     assert result.exit_code == 1
     assert f"{folder}/demo-course/nope/module.yaml:1: the file is missing" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_check_questions_keep_their_numbers_across_answers():
+    html = render_markdown(
+        '::: check\n1. One?\n\n<details markdown="1"><summary>Answer</summary>\n\nYes.\n\n'
+        "</details>\n\n2. Two?\n:::\n"
+    )
+    assert '<p class="block__title">Check your understanding</p>' in html
+    assert "<details>\n<summary>Answer</summary>" in html
+    assert '<ol start="2">' in html
+
+
+CATALOGUE = {"course-demo/pretest": {"course-demo/pre-test": 2, "course-demo/form-b": 2}}
+
+
+def _tests_yaml(folder: Path, text: str) -> None:
+    course = folder / "demo-course" / "course.yaml"
+    course.write_text(
+        "".join(
+            line
+            for line in course.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not line.startswith(("pre_test:", "post_test:"))
+        ),
+        encoding="utf-8",
+    )
+    (folder / "demo-course" / "tests.yaml").write_text(text, encoding="utf-8")
+
+
+def test_test_definitions_are_read_from_tests_yaml(folder):
+    _tests_yaml(
+        folder,
+        "pre_test:\n  bank: course-demo/pretest\n"
+        "  forms: [course-demo/pre-test, course-demo/form-b]\n  items: 2\n  time_limit: 20\n"
+        "post_test:\n  bank: course-demo/pretest\n"
+        "  forms: [course-demo/form-b, course-demo/pre-test]\n  attempts: 3\n  pass_mark: 80\n"
+        "  reveal: answers\n"
+        "module_checks:\n  01-basics:\n    bank: course-demo/pretest\n"
+        "    category: course-demo/form-b\n",
+    )
+    courses, problems = load_courses([folder], known_tests=CATALOGUE)
+    assert problems == []
+    course = courses[0]
+    assert course.pre_test == course.post_test == "course-demo/pretest"
+    assert course.tests["pre"] == {
+        "bank": "course-demo/pretest",
+        "forms": ["course-demo/pre-test", "course-demo/form-b"],
+        "items": 2,
+        "time_limit": 20,
+        "attempts": 1,
+        "pass_mark": 70.0,
+        "reveal": "score",
+    }
+    assert course.tests["post"]["attempts"] == 3 and course.tests["post"]["pass_mark"] == 80.0
+    assert course.tests["check:01-basics"]["forms"] == ["course-demo/form-b"]
+
+
+def test_the_course_yaml_shorthand_still_names_a_bank(folder):
+    courses, problems = load_courses([folder], known_tests=CATALOGUE)
+    assert problems == []
+    assert courses[0].tests["pre"]["forms"] == [] and courses[0].tests["pre"]["items"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "pre_test:\n  bank: nowhere/bank\n",
+            "tests.yaml:1: the assessment 'nowhere/bank' does not",
+        ),
+        ("pre_test:\n  bank: course-demo/pretest\n  forms: [x/y]\n", "has no category 'x/y'"),
+        (
+            "pre_test:\n  bank: course-demo/pretest\n  items: 5\n",
+            "draws 5 items but a form has only 4",
+        ),
+        ("pre_test:\n  bank: course-demo/pretest\n  reveal: answers\n", "never reveals answers"),
+        ("pre_test:\n  bank: course-demo/pretest\n  attempts: two\n", "'attempts' in 'pre_test'"),
+        ("pre_test:\n  bank: course-demo/pretest\n  shuffle: yes\n", "unknown setting 'shuffle'"),
+        ("post_test: [1, 2]\n", "'post_test' must hold a bank"),
+        ("module_checks:\n  09-nothing:\n    bank: course-demo/pretest\n", "not a module"),
+        ("final_exam: {}\n", "unknown key 'final_exam'"),
+        (
+            "pre_test:\n  bank: course-demo/pretest\n"
+            "  forms: [course-demo/pre-test, course-demo/form-b]\n"
+            "post_test:\n  bank: course-demo/pretest\n  forms: [course-demo/pre-test]\n",
+            "use the same two forms",
+        ),
+    ],
+)
+def test_bad_test_definitions_are_named(folder, text, message):
+    _tests_yaml(folder, text)
+    _courses, problems = load_courses([folder], known_tests=CATALOGUE)
+    assert any(message in str(p) for p in problems), [str(p) for p in problems]
+
+
+def test_tests_yaml_and_course_yaml_may_not_both_define_a_test(folder):
+    (folder / "demo-course" / "tests.yaml").write_text("post_test:\n  bank: course-demo/pretest\n")
+    _courses, problems = load_courses([folder], known_tests=CATALOGUE)
+    assert any("'pre_test' is defined in tests.yaml" in str(p) for p in problems)

@@ -69,6 +69,7 @@ def test_gates_of_a_course_with_tests(synced, frozen_clock):
     assert services.gates(enrolment, course) == {
         "pre_test": True,
         "lessons": True,
+        "attendance": None,
         "post_test": False,
     }
     assert enrolment.completed_at is None
@@ -224,7 +225,12 @@ def test_api_lists_courses_and_my_enrolments(client, synced):
     ]
     (mine,) = client.get("/api/v1/me/enrolments", headers=headers).get_json()
     assert (mine["course"], mine["lessons_done"], mine["lessons_total"]) == ("open-course", 1, 2)
-    assert mine["gates"] == {"pre_test": None, "lessons": False, "post_test": None}
+    assert mine["gates"] == {
+        "pre_test": None,
+        "lessons": False,
+        "attendance": None,
+        "post_test": None,
+    }
 
 
 def test_api_course_detail_shows_the_current_version(client, synced, tmp_path):

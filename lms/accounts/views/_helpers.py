@@ -1,16 +1,17 @@
-"""Shared bits of the accounts pages: choices for selects and field errors from services."""
+"""Shared bits of the accounts pages: choices for selects (and field errors from services)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from lms.accounts.models import Agency, Country, Unit
 from lms.accounts.organisations import country_name
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.forms import attach_error
+
+__all__ = ["attach_error", "country_choices", "placement_choices"]
 
 
 def country_choices(
@@ -51,14 +52,3 @@ def placement_choices(
         SelectChoice(str(u_id), name, optgroup=a_name) for u_id, name, a_name in units
     ]
     return agency_choices, unit_choices
-
-
-def attach_error(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:
-    """Show a service's error next to its field (or at the top of the form)."""
-    field = getattr(form, error.field or default_field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)

@@ -5,23 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import clock
+from lms.accounts.organisations import country_name
 from lms.courses.models import Course, Lesson, LessonVersion, Module
-from lms.enrolments import services
+from lms.enrolments import cohorts, services
 from lms.enrolments.models import EnrolmentStatus
+from lms.enrolments.views import bp
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm
 from lms.i18n import pick_text
 from lms.permissions import signed_in
-
-bp = Blueprint("learning", __name__, template_folder="templates", url_prefix="/courses")
 
 
 def localised(texts: dict[str, Any], languages: list[str]) -> dict[str, Any]:
@@ -85,6 +85,7 @@ def course(slug: str) -> ResponseReturnValue:
         "enrolments/course.html",
         course=found,
         texts=localised(found.texts, found.languages),
+        objectives=list(objective_texts(found).values()),
         modules=modules,
         titles=titles,
         enrolment=enrolment,
@@ -92,9 +93,32 @@ def course(slug: str) -> ResponseReturnValue:
         total=len(lessons),
         next_lesson=next_lesson,
         gates=services.gates(enrolment, found) if enrolment else None,
+        cohort=_cohort_facts(enrolment, found),
         unlocked=services.lessons_unlocked(enrolment, found) if enrolment else False,
         confirm_form=ConfirmForm(),
     )
+
+
+def objective_texts(course: Course) -> dict[str, str]:
+    """The course's learning objectives (id → text) in the reader's language where the
+    course has them translated, else in the original."""
+    translated = localised(course.texts, course.languages).get("objectives") or {}
+    return {o["id"]: translated.get(o["id"], o["text"]) for o in course.objectives}
+
+
+def _cohort_facts(enrolment: Any, course: Course) -> dict[str, Any] | None:
+    """The learner's cohort, with their days present where attendance counts (two queries)."""
+    if enrolment is None or enrolment.cohort_id is None:
+        return None
+    cohort = enrolment.cohort
+    facts: dict[str, Any] = {
+        "cohort": cohort,
+        "country": country_name(cohort.country_code, get_locale()),
+    }
+    if cohort.in_person and course.requires_attendance:
+        facts["present"] = cohorts.days_present(cohort).get(enrolment.id, 0)
+        facts["needed"] = cohorts.days_needed(cohort)
+    return facts
 
 
 def _lesson_titles(lessons: list[Lesson], languages: list[str]) -> dict[int, str]:
@@ -164,6 +188,9 @@ def lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
         done=done,
         total=len(ordered),
         completed=current.id in done,
+        objectives=[
+            text for key in current.objectives if (text := objective_texts(found).get(key))
+        ],
         confirm_form=ConfirmForm(),
     )
 

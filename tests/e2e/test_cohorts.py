@@ -1,0 +1,58 @@
+"""A trainer takes attendance on a tablet; a coordinator enrols people into a cohort."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+TABLET = {"width": 820, "height": 1180}
+
+
+def test_trainer_takes_attendance_on_a_tablet(browser, live_server, screenshot):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=TABLET, locale="en-GB", has_touch=True
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "trainer")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
+        page.get_by_role("link", name="Investigators' course, Bishkek").click()
+        page.get_by_role("link", name="Take attendance").click()
+        rows = page.locator(".attendance__row")
+        expect(rows.first).to_be_visible()
+        first = rows.first
+        name = first.locator("legend").inner_text()
+        first.get_by_role("radio", name="Absent").tap()
+        expect(first.get_by_role("radio", name="Absent")).to_be_checked()
+        screenshot("attendance-tablet", page)
+        page.get_by_role("button", name="Save attendance").tap()
+        expect(page.get_by_role("status")).to_contain_text("saved")
+        row = page.locator(".attendance__row").filter(has_text=name)
+        expect(row.get_by_role("radio", name="Absent")).to_be_checked()
+        page.get_by_role("button", name="Mark everyone present").tap()
+        expect(row.get_by_role("radio", name="Present")).to_be_checked()
+    finally:
+        context.close()
+
+
+def test_coordinator_enrols_a_group(browser, live_server, screenshot):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "coordinator")
+        page.goto("/cohorts/")
+        page.get_by_role("link", name="Investigators' course, Bishkek").click()
+        page.get_by_role("link", name="Enrol people").click()
+        page.get_by_label("Usernames").fill("kg.learner01\nno.such.person")
+        page.get_by_role("button", name="Enrol these people").click()
+        expect(page.locator(".field__error")).to_contain_text("no.such.person")
+        page.get_by_label("Usernames").fill("kg.learner01")
+        page.get_by_role("button", name="Enrol these people").click()
+        expect(page.get_by_role("status")).to_contain_text("Already in this cohort: kg.learner01")
+        screenshot("cohort-desktop", page)
+    finally:
+        context.close()
