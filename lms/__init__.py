@@ -12,7 +12,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -184,6 +184,13 @@ def register_request_hooks(app: Flask) -> None:
         """A date in the reader's language and calendar (Solar Hijri in Afghan locales)."""
         return format_local_date(value, get_locale() or "en")
 
+    @app.template_filter("number")
+    def _number(value: Any) -> str:
+        """A number for people, in the reader's locale, with at most one decimal."""
+        if value is None:
+            return ""
+        return format_decimal(value, format="#,##0.#")
+
     @app.template_filter("combine")
     def _combine(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
         return {**first, **second}
@@ -207,7 +214,13 @@ _NAV = [
     (
         "learning.catalogue",
         _l("Courses"),
-        {"learning.catalogue", "learning.course", "learning.lesson"},
+        {
+            "learning.catalogue",
+            "learning.course",
+            "learning.lesson",
+            "tests.attempt",
+            "tests.result",
+        },
     ),
     (
         "accounts.people",
@@ -293,6 +306,7 @@ def _nav_links() -> list[dict[str, Any]]:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.assessments.views import bp as assessments_bp
+    from lms.assessments.views import tests_bp
     from lms.enrolments.views import bp as learning_bp
     from lms.enrolments.views import cohorts_bp
     from lms.main.views import bp as main_bp
@@ -300,6 +314,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(tests_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(cohorts_bp)
 

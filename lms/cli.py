@@ -42,6 +42,9 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     assessments_demo.seed,
     _seed_courses,
     enrolments_demo.seed,
+    assessments_demo.seed_pre_tests,
+    enrolments_demo.seed_progress,
+    assessments_demo.seed_post_tests,
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")

@@ -9,6 +9,7 @@ lock up front instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import contextvars
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -118,3 +119,15 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int = 5000) -> None:
     @sa.event.listens_for(engine, "begin")
     def _sqlite_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def value_enum(kind: type[enum.Enum], length: int) -> sa.Enum:
+    """A portable enum column: stored as the members' values (VARCHAR), checked by a
+    constraint, the same on SQLite and PostgreSQL."""
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )

@@ -349,3 +349,8 @@ def sees_every_participant(user: Any, cohort: Cohort) -> bool:
     """Trainers and managers of a cohort see all its participants; a coordinator who sees a
     regional event from another country sees only the participants of their countries."""
     return can_manage_cohort(user, cohort) or _trains(user, cohort)
+
+
+def can_mark(user: Any, cohort: Cohort) -> bool:
+    """Mark written answers and enter classroom tests: the cohort's trainers and managers."""
+    return _trains(user, cohort) or can_manage_cohort(user, cohort)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 import pyotp
@@ -13,6 +14,8 @@ from lms.accounts import organisations, security
 from lms.accounts import services as accounts
 from lms.accounts.models import Agency, AgencyType, Role, Unit, User
 from lms.courses.models import Course, Lesson, LessonVersion, Module
+from lms.enrolments import cohorts
+from lms.enrolments.models import Cohort, CohortMode
 from lms.extensions import db
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -176,3 +179,28 @@ def make_course(
             )
     db.session.flush()
     return course
+
+
+def make_cohort(
+    course: Course,
+    *,
+    name: str = "Osh, March",
+    country: str = "KG",
+    mode: CohortMode = CohortMode.FACE_TO_FACE,
+    starts_on: date = date(2026, 3, 2),
+    days: int = 3,
+    trainers: Iterable[User] = (),
+    **kwargs: Any,
+) -> Cohort:
+    """A cohort of ``course`` through the service (its rules checked), Monday 2 March on."""
+    details = cohorts.CohortDetails(
+        course=course,
+        name=name,
+        country_code=country,
+        mode=mode,
+        starts_on=starts_on,
+        ends_on=kwargs.pop("ends_on", starts_on + timedelta(days=days - 1)),
+        trainers=tuple(trainers),
+        **kwargs,
+    )
+    return cohorts.create_cohort(details, by=None, now=clock.now())

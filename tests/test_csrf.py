@@ -66,6 +66,8 @@ def test_every_unsafe_route_needs_a_token(strict):
         "lesson_id": 1,
         "cohort_id": 1,
         "enrolment_id": 1,
+        "attempt_id": 1,
+        "key": "pre",
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

@@ -15,6 +15,7 @@ from flask import Blueprint
 from lms import clock, create_app
 from lms.accounts import tokens
 from lms.accounts.models import ImportBatch, Role
+from lms.assessments import attempts
 from lms.assessments.models import BankUpload, QuestionBank
 from lms.assessments.services import import_bank, read_bank_file
 from lms.enrolments.models import Cohort, CohortMode, CohortTrainer, Enrolment
@@ -118,6 +119,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cohorts.enrol": MANAGERS_OF_KG,
     "cohorts.withdraw": MANAGERS_OF_KG,
     "cohorts.attendance": STAFF_OF_KG_COHORT,
+    # Tests: an attempt is its learner's only (kg.target's here): 404 for everyone else.
+    "tests.start": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "tests.attempt": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "tests.save": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "tests.submit": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "tests.result": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
+    "tests.marking": STAFF_OF_KG_COHORT,
 }
 
 
@@ -170,6 +178,19 @@ def _world():
         read_bank_file(b"::Q1::Is it? {T}\n", "gift"), bank_name="existing", now=clock.now()
     )
     bank_id = db.session.scalar(sa.select(QuestionBank.id).where(QuestionBank.name == bank.bank))
+    course.tests = {
+        "pre": {
+            "bank": "existing",
+            "forms": [],
+            "items": None,
+            "time_limit": None,
+            "attempts": 1,
+            "pass_mark": 70.0,
+            "reveal": "score",
+        }
+    }
+    attempt = attempts.start(enrolment, course, "pre", language="en", now=clock.now())
+    db.session.flush()
     args = {
         "user_id": person.id,
         "grant_id": person.grants[0].id,
@@ -185,6 +206,8 @@ def _world():
         "lesson_id": 1,
         "cohort_id": cohort.id,
         "enrolment_id": enrolment.id,
+        "attempt_id": attempt.id,
+        "key": "pre",
     }
     return args, users
 

@@ -10,19 +10,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import UTCDateTime, utcnow
+from lms.db import UTCDateTime, utcnow, value_enum
 from lms.extensions import db
 
 
 def _enum(cls: type[enum.Enum], length: int = 30) -> sa.Enum:
-    """A portable enum column: stored as its value, checked by a constraint."""
-    return sa.Enum(
-        cls,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda e: [m.value for m in e],
-    )
+    return value_enum(cls, length)
 
 
 class Role(enum.StrEnum):

@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 from lms import clock, permissions
 from lms.accounts.models import Role, User
 from lms.api import schemas
+from lms.api.learning import attempt_summary
+from lms.assessments.models import Attempt
 from lms.courses.models import Course
 from lms.enrolments import cohorts as service
 from lms.enrolments import services as learning
@@ -52,11 +54,7 @@ def _cohort_out(cohort: Cohort, count: int) -> dict[str, Any]:
 
 
 def _load(cohort_id: int) -> Cohort:
-    cohort = db.session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(selectinload(Cohort.trainers), selectinload(Cohort.course))
-    )
+    cohort = service.get_cohort(cohort_id)
     if cohort is None or not permissions.can_view_cohort(current_user, cohort):
         abort(404)
     return cohort
@@ -183,3 +181,22 @@ def enrol_in_course(body: dict[str, Any], slug: str) -> dict[str, Any]:
     result = service.enrol_people_in_course(course, people, by=current_user, now=clock.now())
     db.session.commit()
     return result.summary()
+
+
+@blp.route("/cohorts/<int:cohort_id>/attempts")
+@blp.response(200, schemas.AttemptSummarySchema(many=True))
+@roles_required(*STAFF)
+def cohort_attempts(cohort_id: int) -> list[dict[str, Any]]:
+    """The test attempts of the cohort's participants (summaries: no answers), scoped like
+    the participants: a coordinator at another country's regional event sees their own."""
+    found = _load(cohort_id)
+    query = (
+        sa.select(Attempt)
+        .join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+        .join(User, User.id == Attempt.user_id)
+        .where(Enrolment.cohort_id == found.id)
+        .order_by(Attempt.user_id, Attempt.test_key, Attempt.number)
+    )
+    if not permissions.sees_every_participant(current_user, found):
+        query = query.where(permissions.visible_users(current_user))
+    return [attempt_summary(a, found.course.slug) for a in db.session.scalars(query)]

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from lms.api import schemas
+from lms.assessments.models import Attempt
 from lms.courses.models import Course
 from lms.enrolments import services as learning
 from lms.extensions import db
@@ -121,3 +122,36 @@ def my_enrolments() -> list[dict[str, Any]]:
         }
         for course_id, e in mine.items()
     ]
+
+
+def attempt_summary(attempt: Attempt, slug: str) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "user_id": attempt.user_id,
+        "course": slug,
+        "test": attempt.test_key,
+        "number": attempt.number,
+        "form": attempt.form,
+        "language": attempt.language,
+        "source": attempt.source.value,
+        "status": attempt.status.value,
+        "started_at": attempt.started_at,
+        "submitted_at": attempt.submitted_at,
+        "score": attempt.score,
+        "passed": attempt.passed,
+        "max_points": attempt.max_points,
+    }
+
+
+@blp.route("/me/attempts")
+@blp.response(200, schemas.AttemptSummarySchema(many=True))
+@signed_in
+def my_attempts() -> list[dict[str, Any]]:
+    """The caller's test attempts (summaries: no answers), newest first."""
+    rows = db.session.execute(
+        sa.select(Attempt, Course.slug)
+        .join(Course, Course.id == Attempt.course_id)
+        .where(Attempt.user_id == current_user.id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    ).all()
+    return [attempt_summary(attempt, slug) for attempt, slug in rows]

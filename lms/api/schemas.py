@@ -232,3 +232,22 @@ class EnrolResultSchema(Schema):
         required=True,
         metadata={"description": "Taking the course with another cohort: left there."},
     )
+
+
+class AttemptSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    course = fields.String(required=True)
+    test = fields.String(
+        required=True, metadata={"description": "pre, post or check:<module folder>"}
+    )
+    number = fields.Integer(required=True)
+    form = fields.String(allow_none=True, metadata={"description": "The bank category used."})
+    language = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(["online", "classroom"]))
+    status = fields.String(required=True, validate=validate.OneOf(["open", "marking", "scored"]))
+    started_at = fields.DateTime(required=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    score = fields.Float(allow_none=True, metadata={"description": "Per cent, once scored."})
+    passed = fields.Boolean(allow_none=True)
+    max_points = fields.Integer(required=True)

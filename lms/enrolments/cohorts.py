@@ -145,6 +145,15 @@ def _apply(cohort: Cohort, details: CohortDetails) -> None:
     cohort.trainers.extend(CohortTrainer(user_id=i) for i in sorted(wanted - present))
 
 
+def get_cohort(cohort_id: int) -> Cohort | None:
+    """A cohort with its trainers and course loaded (two queries), or None."""
+    return db.session.scalar(
+        sa.select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(sa.orm.selectinload(Cohort.trainers), sa.orm.selectinload(Cohort.course))
+    )
+
+
 def participant_count(cohort: Cohort) -> int:
     return (
         db.session.scalar(

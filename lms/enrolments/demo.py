@@ -56,11 +56,31 @@ def seed(world: DemoWorld) -> None:
         takers = others[index::2] if len(courses) > 2 else others
         fresh = _new(course, takers, world)
         _tally(world, cohorts.enrol_people_in_course(course, fresh, by=None, now=world.now))
-        _progress(world, course, takers, skip_first=False)
-    # In the cohort, the demo learner has made a start; the others are spread out.
-    _progress(world, main, group, skip_first=True)
-    if learner is not None:
-        _start(world, main, learner)
+
+
+def seed_progress(world: DemoWorld) -> None:
+    """Lessons read (after the pre-tests, which open them): person n of each course reads n
+    lessons; in the cohort the demo learner has read two and opened the third."""
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.name == COHORT_NAME))
+    learner = db.session.scalar(
+        sa.select(User).where(User.username == world.logins.get("learner", {}).get("username"))
+    )
+    courses = db.session.scalars(
+        sa.select(Course).where(Course.retired_at.is_(None)).order_by(Course.slug)
+    ).all()
+    for course in courses:
+        takers = list(
+            db.session.scalars(
+                sa.select(User)
+                .join(Enrolment, Enrolment.user_id == User.id)
+                .where(Enrolment.course_id == course.id)
+                .order_by(User.username)
+            )
+        )
+        in_cohort = cohort is not None and cohort.course_id == course.id
+        _progress(world, course, takers, skip=learner if in_cohort else None)
+    if learner is not None and cohort is not None:
+        _start(world, cohort.course, learner)
 
 
 def _new(course: Course, people: list[User], world: DemoWorld) -> list[User]:
@@ -139,7 +159,7 @@ def _attendance(world: DemoWorld, cohort: Cohort) -> None:
         world.created["attendance days"] += 1
 
 
-def _progress(world: DemoWorld, course: Course, takers: list[User], *, skip_first: bool) -> None:
+def _progress(world: DemoWorld, course: Course, takers: list[User], *, skip: User | None) -> None:
     """Person n of ``takers`` completes n lessons (wrapping round), where lessons are open."""
     lessons = [lesson for lesson, _m in services.live_lessons([course.id])]
     if not lessons:
@@ -156,7 +176,7 @@ def _progress(world: DemoWorld, course: Course, takers: list[User], *, skip_firs
     done = services.completed_lessons([e.id for e in enrolments.values()])
     for index, person in enumerate(takers):
         enrolment = enrolments.get(person.id)
-        if enrolment is None or (skip_first and index == 0):
+        if enrolment is None or person is skip:
             continue
         if not services.lessons_unlocked(enrolment, course) or done[enrolment.id]:
             continue

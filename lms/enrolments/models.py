@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import UTCDateTime, utcnow
+from lms.db import UTCDateTime, utcnow, value_enum
 from lms.extensions import db
 
 
@@ -19,13 +19,7 @@ class EnrolmentStatus(enum.StrEnum):
 
 
 def _enum(kind: type[enum.Enum], length: int = 20) -> sa.Enum:
-    return sa.Enum(
-        kind,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda e: [m.value for m in e],
-    )
+    return value_enum(kind, length)
 
 
 class CohortMode(enum.StrEnum):
@@ -131,6 +125,9 @@ class Enrolment(db.Model):
     pre_test_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Gate: every lesson of the course is complete.
     lessons_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Counterbalanced forms: 0 takes form A as pre-test and B as post-test, 1 the reverse
+    #: (assigned when the first test starts, alternating within the cohort).
+    form_order: Mapped[int | None] = mapped_column()
     #: Gate: attended enough days of the cohort (courses that require attendance).
     attendance_met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Gate: the post-test was passed.

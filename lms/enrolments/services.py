@@ -8,6 +8,7 @@ evaluation react to it without this domain importing them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,24 @@ from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.enrolments.models import CohortTrainer, Enrolment, EnrolmentStatus, LessonProgress
 from lms.errors import Conflict, NotAllowed
 from lms.extensions import db
+
+#: Parts of the course page that higher domains add (the tests, later the certificate):
+#: each takes the enrolment and the course and returns ``{"template": …, **context}`` or
+#: None. Registered at import by those domains, so this one imports none of them.
+CoursePanel = Callable[[Enrolment, Course], dict[str, Any] | None]
+COURSE_PANELS: list[CoursePanel] = []
+
+
+def register_course_panel(panel: CoursePanel) -> CoursePanel:
+    """Add a part to the learner's course page (decorator)."""
+    if panel not in COURSE_PANELS:
+        COURSE_PANELS.append(panel)
+    return panel
+
+
+def course_panels(enrolment: Enrolment, course: Course) -> list[dict[str, Any]]:
+    return [found for panel in COURSE_PANELS if (found := panel(enrolment, course)) is not None]
+
 
 signals = Namespace()
 #: Sent with ``enrolment=…`` once, when an enrolment completes.

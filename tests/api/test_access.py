@@ -3,16 +3,12 @@ and anonymously: the answer matches an explicit table. A new route without a row
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from lms import clock
 from lms.accounts import tokens
 from lms.accounts.models import Role
-from lms.enrolments import cohorts
-from lms.enrolments.models import CohortMode
-from tests.factories import make_agency, make_course, make_unit, make_user
+from tests.factories import make_agency, make_cohort, make_course, make_unit, make_user
 
 AUDIENCES = ["anonymous", "learner", "trainer", "mentor", "coordinator", "coordinator_kz", "admin"]
 OK, UNAUTHORIZED, FORBIDDEN, NOT_FOUND = "ok", 401, 403, 404
@@ -48,6 +44,8 @@ EXPECTED = {
     # A KG learner's record: KG coordinators and admins; others 404 (not 403: existence hidden).
     "api_accounts.user": _expect(NOT_FOUND, anonymous=UNAUTHORIZED, coordinator=OK, admin=OK),
     "api_cohorts.cohorts": STAFF,
+    "api_cohorts.cohort_attempts": {**STAFF, "coordinator_kz": NOT_FOUND},
+    "api_learning.my_attempts": SIGNED_IN,
     # A KG cohort: its trainer, KG coordinators and admins.
     "api_cohorts.cohort": {**STAFF, "coordinator_kz": NOT_FOUND},
     # Posted without a body: 422 for coordinators and admins (the body is checked before the
@@ -96,19 +94,7 @@ def test_api_matrix(app, client, audience):
     else:
         trainers = []
     course = make_course("api-course")
-    cohort = cohorts.create_cohort(
-        cohorts.CohortDetails(
-            course=course,
-            name="Osh",
-            country_code="KG",
-            mode=CohortMode.FACE_TO_FACE,
-            starts_on=date(2026, 3, 2),
-            ends_on=date(2026, 3, 3),
-            trainers=tuple(trainers),
-        ),
-        by=None,
-        now=clock.now(),
-    )
+    cohort = make_cohort(course, name="Osh", trainers=trainers)
     args = {
         "user_id": person.id,
         "agency_id": unit.agency_id,

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
 from lms import clock
 from lms.accounts.models import Role
 from lms.enrolments import cohorts, services
-from lms.enrolments.models import CohortMode, Enrolment
+from lms.enrolments.models import Enrolment
 from lms.extensions import db
 from tests.api.test_api import bearer
-from tests.factories import make_course, make_user
+from tests.factories import make_cohort, make_course, make_user
 
 
 def _cohort(course, name, country="KG", **kw):
-    return cohorts.create_cohort(
-        cohorts.CohortDetails(
-            course=course,
-            name=name,
-            country_code=country,
-            mode=kw.pop("mode", CohortMode.FACE_TO_FACE),
-            starts_on=date(2026, 3, 2),
-            ends_on=date(2026, 3, 4),
-            **kw,
-        ),
-        by=None,
-        now=clock.now(),
-    )
+    return make_cohort(course, name=name, country=country, **kw)
 
 
 def test_cohorts_are_listed_within_scope_with_progress(client, frozen_clock):
@@ -94,3 +80,37 @@ def test_enrolment_is_all_or_nothing_and_scoped(client, frozen_clock):
     assert alone.status_code == 200 and alone.get_json()["enrolled"] == ["kz.one"]
     bad = client.post(url, json={"usernames": []}, headers=bearer(coordinator))
     assert bad.status_code == 422 and "usernames" in bad.get_json()["error"]["details"]["json"]
+
+
+def test_attempt_summaries_are_scoped_and_hold_no_answers(client, frozen_clock):
+    from lms.assessments import attempts
+    from lms.assessments.services import import_bank, read_bank_file
+
+    import_bank(read_bank_file(b"::Q::Is it?{T}\n", "gift"), bank_name="api/bank", now=clock.now())
+    course = make_course("api-tests", pre_test="api/bank")
+    course.tests = {
+        "pre": {
+            "bank": "api/bank",
+            "forms": [],
+            "items": None,
+            "time_limit": None,
+            "attempts": 1,
+            "pass_mark": 70.0,
+            "reveal": "score",
+        }
+    }
+    kg = _cohort(course, "Osh")
+    learner = make_user("api.taker", country_code="KG")
+    cohorts.enrol_people(kg, [learner], by=None, now=clock.now())
+    (enrolment,) = cohorts.participants(kg)
+    attempt = attempts.start(enrolment, course, "pre", language="en", now=clock.now())
+    attempts.save(attempt, {1: {"value": True}}, now=clock.now())
+    attempts.submit(attempt, now=clock.now())
+    mine = client.get("/api/v1/me/attempts", headers=bearer(learner)).get_json()
+    assert [(a["test"], a["score"], a["status"]) for a in mine] == [("pre", 100.0, "scored")]
+    assert "response" not in str(mine) and "items" not in mine[0]
+    coordinator = make_user("api.kg3", roles=[Role.COORDINATOR], coordinator_country="KG")
+    listed = client.get(f"/api/v1/cohorts/{kg.id}/attempts", headers=bearer(coordinator))
+    assert [a["user_id"] for a in listed.get_json()] == [learner.id]
+    other = make_user("api.other.learner", country_code="KG")
+    assert client.get("/api/v1/me/attempts", headers=bearer(other)).get_json() == []

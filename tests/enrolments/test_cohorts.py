@@ -22,24 +22,14 @@ from lms.enrolments.models import (
 )
 from lms.errors import Conflict, Invalid
 from lms.extensions import db
-from tests.factories import make_agency, make_course, make_unit, make_user
+from tests.factories import make_agency, make_cohort, make_course, make_unit, make_user
 
 # The frozen clock starts on Monday 2 March 2026.
 MONDAY = date(2026, 3, 2)
 
 
 def _cohort(course, *, trainers=(), mode=CohortMode.FACE_TO_FACE, country="KG", days=3, **kw):
-    details = cohorts.CohortDetails(
-        course=course,
-        name=kw.pop("name", "Osh, March"),
-        country_code=country,
-        mode=mode,
-        starts_on=kw.pop("starts_on", MONDAY),
-        ends_on=kw.pop("ends_on", MONDAY + timedelta(days=days - 1)),
-        trainers=tuple(trainers),
-        **kw,
-    )
-    return cohorts.create_cohort(details, by=None, now=clock.now())
+    return make_cohort(course, trainers=trainers, mode=mode, country=country, days=days, **kw)
 
 
 def _staff():

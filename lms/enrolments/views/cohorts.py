@@ -42,11 +42,7 @@ MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _load(cohort_id: int) -> Cohort:
-    cohort = db.session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(selectinload(Cohort.trainers), selectinload(Cohort.course))
-    )
+    cohort = service.get_cohort(cohort_id)
     if cohort is None or not permissions.can_view_cohort(current_user, cohort):
         abort(404)
     return cohort
@@ -219,6 +215,7 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         can_manage=permissions.can_manage_cohort(current_user, found),
         can_enrol=permissions.can_enrol_into(current_user, found),
         can_attend=permissions.can_take_attendance(current_user, found),
+        can_mark=permissions.can_mark(current_user, found),
         can_withdraw={
             e.id: permissions.can_manage_cohort(current_user, found)
             or permissions.can_enrol_person(current_user, e.user)

@@ -94,6 +94,7 @@ def course(slug: str) -> ResponseReturnValue:
         next_lesson=next_lesson,
         gates=services.gates(enrolment, found) if enrolment else None,
         cohort=_cohort_facts(enrolment, found),
+        panels=services.course_panels(enrolment, found) if enrolment else [],
         unlocked=services.lessons_unlocked(enrolment, found) if enrolment else False,
         confirm_form=ConfirmForm(),
     )

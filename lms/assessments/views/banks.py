@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,12 +16,11 @@ from lms.assessments import services
 from lms.assessments.forms import BankUploadForm
 from lms.assessments.models import BankUpload, Question, QuestionBank
 from lms.assessments.questions import FormatError
+from lms.assessments.views import bp
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm
 from lms.permissions import roles_required
-
-bp = Blueprint("assessments", __name__, template_folder="templates", url_prefix="/questions")
 
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 
