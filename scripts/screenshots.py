@@ -43,6 +43,9 @@ SIGNED_IN = {
     "cohort-new": "/cohorts/new",
     "cohort": "/cohorts/1",
     "attendance": "/cohorts/1/attendance",
+    "paper": "/cohorts/1/tests/pre/paper",
+    "answer-key": "/cohorts/1/tests/pre/paper?answers=1",
+    "marking": "/cohorts/1/marking",
 }
 #: The demo learner's pages; "lesson" is the one the course page offers next.
 LEARNER = {"learner-dashboard": "/", "catalogue": "/courses/", "course": None, "lesson": None}

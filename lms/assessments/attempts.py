@@ -157,6 +157,25 @@ def _form_order(enrolment: Enrolment) -> int:
     return enrolment.form_order
 
 
+def assign_form_orders(participants: list[Enrolment]) -> int:
+    """Give every participant without one a form order, alternating in the order given
+    (for a classroom, where the papers are handed out before anyone starts); returns how
+    many were assigned."""
+    counts = {0: 0, 1: 0}
+    for enrolment in participants:
+        if enrolment.form_order is not None:
+            counts[enrolment.form_order] += 1
+    assigned = 0
+    for enrolment in participants:
+        if enrolment.form_order is None:
+            enrolment.form_order = 0 if counts[0] <= counts[1] else 1
+            counts[enrolment.form_order] += 1
+            assigned += 1
+    if assigned:
+        db.session.flush()
+    return assigned
+
+
 def form_for(enrolment: Enrolment, key: str, spec: dict[str, Any]) -> str | None:
     """The bank category the learner's attempt at test ``key`` draws from (None: all)."""
     forms = spec.get("forms") or []
@@ -222,7 +241,7 @@ def start(
         raise NotAllowed(reason)
     form = form_for(enrolment, key, spec)
     bank = bank_for(spec["bank"], language if language in course.languages else "")
-    rows = _questions(bank, form)
+    rows = questions_of(bank, form)
     if not rows:
         raise Invalid(gettext("This test has no questions yet."))
     number = len(submitted) + 1
@@ -300,7 +319,7 @@ def _bank_language(bank: QuestionBank, original: str, course: Course) -> str:
     return bank.name.rsplit("/", 2)[-2]
 
 
-def _questions(bank: QuestionBank, form: str | None) -> list[tuple[Question, QuestionVersion]]:
+def questions_of(bank: QuestionBank, form: str | None) -> list[tuple[Question, QuestionVersion]]:
     """The live, answerable questions of the bank (or of one category) with their current
     versions, in file order (one query)."""
     query = (

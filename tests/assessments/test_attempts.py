@@ -401,3 +401,45 @@ def test_a_trainer_marks_a_written_answer_and_the_result_counts(app, frozen_cloc
     stranger = app.test_client()
     sign_in(stranger, make_user("other.trainer", roles=[Role.TRAINER]))
     assert stranger.get(f"/cohorts/{cohort.id}/marking").status_code == 404
+
+
+def test_classroom_papers_and_answer_keys_assign_the_forms(app, frozen_clock):
+    from lms.accounts.models import Role
+
+    trainer = make_user("paper.trainer", roles=[Role.TRAINER])
+    course = _course(slug="papers")
+    cohort = make_cohort(course, name="Papers", trainers=[trainer])
+    people = [make_user(f"paper.learner{n}", country_code="KG") for n in range(3)]
+    cohorts.enrol_people(cohort, people, by=None, now=clock.now())
+    client = app.test_client()
+    sign_in(client, trainer)
+    html = client.get(f"/cohorts/{cohort.id}/tests/pre/paper").get_data(as_text=True)
+    assert "Which elements make up trafficking in adults?" in html  # form A
+    assert "Answer sheet" in html and "Right." not in html
+    db.session.expire_all()
+    orders = sorted(e.form_order for e in cohorts.participants(cohort))
+    assert orders == [0, 0, 1]
+    key = client.get(f"/cohorts/{cohort.id}/tests/pre/paper?form=t/form-b&answers=1")
+    text = key.get_data(as_text=True)
+    assert key.status_code == 200 and "Answer key" in text and "b1" in text
+    assert ">A</td>" in text  # B1's right answer, Deception, is its first option
+    assert client.get(f"/cohorts/{cohort.id}/tests/pre/paper?form=x").status_code == 404
+    assert client.get(f"/cohorts/{cohort.id}/tests/final/paper").status_code == 404
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert page.count("A → B") == 2 and page.count("B → A") == 1
+    learner = app.test_client()
+    sign_in(learner, people[0])
+    assert learner.get(f"/cohorts/{cohort.id}/tests/pre/paper").status_code == 403
+
+
+def test_a_paper_speaks_its_own_language_whatever_the_readers(app, frozen_clock):
+    from lms.accounts.models import Role
+
+    trainer = make_user("paper.ru", roles=[Role.TRAINER], locale="ru")
+    course = _course(slug="paper-lang")
+    cohort = make_cohort(course, name="Lang", trainers=[trainer])
+    client = app.test_client()
+    sign_in(client, trainer)
+    html = client.get(f"/cohorts/{cohort.id}/tests/pre/paper").get_data(as_text=True)
+    assert "Бланк теста" in html  # the page around it: the trainer's Russian
+    assert "Learner's name" in html and "Pre-test · Form A" in html  # the paper: English

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,6 +24,7 @@ from lms.assessments.questions import ParsedQuestion
 from lms.assessments.services import from_content, text_html
 from lms.assessments.views import tests_bp as bp
 from lms.courses.models import Course, Module
+from lms.db import writes
 from lms.enrolments import cohorts
 from lms.enrolments import services as enrolments
 from lms.enrolments.models import Cohort, Enrolment
@@ -357,3 +358,80 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return 0
+
+
+# --- Classroom papers -------------------------------------------------------------------------
+
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _paper_rows(cohort: Cohort, key: str, form: str | None, language: str) -> list[dict[str, Any]]:
+    """The questions of a form in bank order, options in question order (as printed)."""
+    course = cohort.course
+    spec = attempts.definition(course, key)
+    bank = attempts.bank_for(spec["bank"], language if language in course.languages else "")
+    rows = []
+    for question_row, version in attempts.questions_of(bank, form):
+        question = from_content(version.content, category=None)
+        rows.append(
+            {
+                "id": question_row.key,
+                "question": question,
+                "kind": qtypes.kind_of(question).name,
+                "html": text_html(question),
+                "key": qtypes.correct_response(question),
+            }
+        )
+    return rows
+
+
+@bp.route("/cohorts/<int:cohort_id>/tests/<key>/paper")
+@roles_required(Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
+@writes
+def paper(cohort_id: int, key: str) -> ResponseReturnValue:
+    """A test paper to print for a classroom (``?answers=1``: the trainer's answer key).
+
+    Opening it gives the participants without one their order of forms (A then B, or B
+    then A, alternating), so the cohort page can say who gets which paper.
+    """
+    cohort = _cohort_to_mark(cohort_id)
+    people = cohorts.participants(cohort)
+    if attempts.assign_form_orders(people):
+        db.session.commit()
+    course = cohort.course
+    try:
+        spec = attempts.definition(course, key)
+    except DomainError:
+        abort(404)
+    forms = spec.get("forms") or [None]
+    form = request.args.get("form") or forms[0]
+    if form not in forms:
+        abort(404)
+    language = request.args.get("lang") or course.languages[0]
+    if language not in course.languages:
+        abort(404)
+    try:
+        rows = _paper_rows(cohort, key, form, language)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+    context = {
+        "cohort": cohort,
+        "course_title": pick_text(course.texts, course.languages, language)["title"],
+        "key": key,
+        "form": form,
+        "forms": forms,
+        "form_letter": LETTERS[forms.index(form)] if form else "",
+        "language": language,
+        "rows": rows,
+        "letters": LETTERS,
+        "answers": request.args.get("answers") == "1",
+        "participants": people,
+        "time_limit": spec.get("time_limit"),
+    }
+    with force_locale(language):  # the paper speaks its own language, the page the reader's
+        paper_html = render_template("assessments/_paper.html", title=test_title(key), **context)
+    return render_template(
+        "assessments/paper.html", title=test_title(key), paper_html=paper_html, **context
+    )
