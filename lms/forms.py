@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, SubmitField
 
 from lms.errors import DomainError
+from lms.extensions import db
 from lms.i18n import normalise_digits, parse_local_date
 
 
@@ -57,3 +60,27 @@ def attach_error(form: FlaskForm, error: DomainError, default_field: str | None 
         field.errors.append(error.message)
     else:
         form.form_errors.append(error.message)
+
+
+T = TypeVar("T")
+
+
+#: What a form page answers when the form holds errors (shape or rule): 422, else 200.
+def form_status(form: FlaskForm) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
+def save_form(
+    form: FlaskForm, action: Callable[[], T], *, saved: str, field: str | None = None
+) -> tuple[bool, T | None]:
+    """Run the service call behind a valid form: commit and flash ``saved`` when it
+    succeeds, or roll back and show its error on the form. Returns (succeeded, result)."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error, field)
+        return False, None
+    db.session.commit()
+    flash(saved, "success")
+    return True, result

@@ -6,7 +6,7 @@ Administrators manage organisations; coordinators see those of their countries.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,10 +18,9 @@ from lms.accounts import organisations as orgs
 from lms.accounts.forms import AgencyForm, UnitForm
 from lms.accounts.models import AGENCY_TYPE_LABELS, Agency, Country, Role, Unit, User
 from lms.accounts.views import bp
-from lms.accounts.views._helpers import attach_error
 from lms.audit import AuditEvent
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.forms import form_status, save_form
 from lms.pagination import page_number, paginate
 from lms.permissions import authorize, roles_required
 
@@ -124,23 +123,21 @@ def new_agency(code: str) -> ResponseReturnValue:
     authorize(permissions.can_manage_organisations(current_user))
     form = AgencyForm()
     if form.validate_on_submit():
-        try:
-            orgs.create_agency(
+        ok, _result = save_form(
+            form,
+            lambda: orgs.create_agency(
                 country_code=country.code,
                 name=form.name.data,
                 name_latin=form.name_latin.data,
                 type=form.type.data,
                 actor=current_user,
                 now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The agency was added."), "success")
+            ),
+            saved=_("The agency was added."),
+        )
+        if ok:
             return redirect(url_for("accounts.country", code=country.code))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template(
         "accounts/agency_form.html",
         form=form,
@@ -159,8 +156,9 @@ def edit_agency(agency_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.type.data = agency.type.value
     if form.validate_on_submit():
-        try:
-            orgs.update_agency(
+        ok, _result = save_form(
+            form,
+            lambda: orgs.update_agency(
                 agency,
                 name=form.name.data,
                 name_latin=form.name_latin.data,
@@ -168,15 +166,12 @@ def edit_agency(agency_id: int) -> ResponseReturnValue:
                 is_active=form.is_active.data,
                 actor=current_user,
                 now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes were saved."), "success")
+            ),
+            saved=_("The changes were saved."),
+        )
+        if ok:
             return redirect(url_for("accounts.country", code=agency.country_code))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template(
         "accounts/agency_form.html",
         form=form,
@@ -193,23 +188,21 @@ def new_unit(agency_id: int) -> ResponseReturnValue:
     authorize(permissions.can_manage_organisations(current_user))
     form = UnitForm()
     if form.validate_on_submit():
-        try:
-            orgs.create_unit(
+        ok, _result = save_form(
+            form,
+            lambda: orgs.create_unit(
                 agency,
                 name=form.name.data,
                 name_latin=form.name_latin.data,
                 is_specialised=form.is_specialised.data,
                 actor=current_user,
                 now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The unit was added."), "success")
+            ),
+            saved=_("The unit was added."),
+        )
+        if ok:
             return redirect(url_for("accounts.country", code=agency.country_code))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template("accounts/unit_form.html", form=form, agency=agency, unit=None), status
 
 
@@ -222,8 +215,9 @@ def edit_unit(unit_id: int) -> ResponseReturnValue:
     authorize(permissions.can_manage_organisations(current_user))
     form = UnitForm(obj=unit)
     if form.validate_on_submit():
-        try:
-            orgs.update_unit(
+        ok, _result = save_form(
+            form,
+            lambda: orgs.update_unit(
                 unit,
                 name=form.name.data,
                 name_latin=form.name_latin.data,
@@ -231,15 +225,12 @@ def edit_unit(unit_id: int) -> ResponseReturnValue:
                 is_active=form.is_active.data,
                 actor=current_user,
                 now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes were saved."), "success")
+            ),
+            saved=_("The changes were saved."),
+        )
+        if ok:
             return redirect(url_for("accounts.country", code=unit.agency.country_code))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template(
         "accounts/unit_form.html", form=form, agency=unit.agency, unit=unit
     ), status

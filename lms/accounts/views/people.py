@@ -41,6 +41,7 @@ from lms.accounts.views._helpers import attach_error, country_choices, placement
 from lms.accounts.views.auth import settings as security_settings
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.forms import form_status, save_form
 from lms.pagination import page_number, paginate
 from lms.permissions import authorize, roles_required, signed_in
 
@@ -272,17 +273,14 @@ def edit_person(user_id: int) -> ResponseReturnValue:
         form.sex.data = person.sex.value
     if form.validate_on_submit():
         changes = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
-        try:
-            services.update_user(person, changes, actor=current_user, now=clock.now())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes were saved."), "success")
+        ok, _result = save_form(
+            form,
+            lambda: services.update_user(person, changes, actor=current_user, now=clock.now()),
+            saved=_("The changes were saved."),
+        )
+        if ok:
             return redirect(url_for("accounts.person", user_id=person.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/person_edit.html", form=form, person=person), status
+    return render_template("accounts/person_edit.html", form=form, person=person), form_status(form)
 
 
 @bp.route("/people/<int:user_id>/transfer", methods=["POST"])

@@ -32,7 +32,7 @@ from lms.enrolments.views import cohorts_bp as bp
 from lms.enrolments.views.learning import localised
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.forms import ConfirmForm, attach_error
+from lms.forms import ConfirmForm, attach_error, form_status, save_form
 from lms.i18n import format_local_date, parse_local_date
 from lms.pagination import page_number, paginate
 from lms.permissions import authorize, roles_required
@@ -145,17 +145,14 @@ def new_cohort() -> ResponseReturnValue:
         ):
             form.country.data = current_user.country_code
     if form.validate_on_submit():
-        try:
-            cohort = service.create_cohort(_details(form), by=current_user, now=clock.now())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The cohort was created. Now enrol its participants."), "success")
+        ok, cohort = save_form(
+            form,
+            lambda: service.create_cohort(_details(form), by=current_user, now=clock.now()),
+            saved=_("The cohort was created. Now enrol its participants."),
+        )
+        if ok and cohort is not None:
             return redirect(url_for("cohorts.enrol", cohort_id=cohort.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("enrolments/cohort_form.html", form=form, cohort=None), status
+    return render_template("enrolments/cohort_form.html", form=form, cohort=None), form_status(form)
 
 
 @bp.route("/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -172,17 +169,16 @@ def edit_cohort(cohort_id: int) -> ResponseReturnValue:
         form.weekdays.data = list(cohort.weekdays)
         form.trainers.data = [t.user_id for t in cohort.trainers]
     if form.validate_on_submit():
-        try:
-            service.update_cohort(cohort, _details(form), by=current_user, now=clock.now())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The changes were saved."), "success")
+        ok, _saved = save_form(
+            form,
+            lambda: service.update_cohort(cohort, _details(form), by=current_user, now=clock.now()),
+            saved=_("The changes were saved."),
+        )
+        if ok:
             return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("enrolments/cohort_form.html", form=form, cohort=cohort), status
+    return render_template("enrolments/cohort_form.html", form=form, cohort=cohort), form_status(
+        form
+    )
 
 
 @bp.route("/<int:cohort_id>")
