@@ -443,3 +443,20 @@ def test_a_paper_speaks_its_own_language_whatever_the_readers(app, frozen_clock)
     html = client.get(f"/cohorts/{cohort.id}/tests/pre/paper").get_data(as_text=True)
     assert "Бланк теста" in html  # the page around it: the trainer's Russian
     assert "Learner's name" in html and "Pre-test · Form A" in html  # the paper: English
+
+
+def test_the_dashboard_points_to_the_next_test(app, frozen_clock):
+    course = _course(slug="next-step")
+    learner = make_user("next.learner")
+    enrolment = services.enrol(learner, course, now=clock.now())
+    client = app.test_client()
+    sign_in(client, learner)
+    html = client.get("/").get_data(as_text=True)
+    assert "Take the pre-test" in html and 'href="/courses/next-step"' in html
+    attempts.submit(
+        attempts.start(enrolment, course, "pre", language="en", now=clock.now()), now=clock.now()
+    )
+    for lesson, _m in services.live_lessons([course.id]):
+        services.complete_lesson(enrolment, lesson, course, now=clock.now())
+    html = client.get("/").get_data(as_text=True)
+    assert "Take the post-test" in html and "Take the pre-test" not in html
