@@ -46,6 +46,7 @@ SIGNED_IN = {
     "paper": "/cohorts/1/tests/pre/paper",
     "answer-key": "/cohorts/1/tests/pre/paper?answers=1",
     "marking": "/cohorts/1/marking",
+    "entry": "/cohorts/1/tests/post/entry",
 }
 #: The demo learner's pages; "lesson" is the one the course page offers next.
 LEARNER = {"learner-dashboard": "/", "catalogue": "/courses/", "course": None, "lesson": None}

@@ -127,6 +127,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tests.result": {**SIGNED_IN_ONLY, **dict.fromkeys(AUDIENCES[1:], NOT_FOUND)},
     "tests.marking": STAFF_OF_KG_COHORT,
     "tests.paper": STAFF_OF_KG_COHORT,
+    "tests.entry": STAFF_OF_KG_COHORT,
 }
 
 

@@ -216,9 +216,11 @@ def start(
     now: datetime,
     source: AttemptSource = AttemptSource.ONLINE,
     entered_by: Any = None,
+    form: str | None = None,
 ) -> Attempt:
     """Start an attempt at test ``key`` (or return the one already open); a fixed number of
-    queries whatever the bank's size.
+    queries whatever the bank's size. A classroom attempt (``source``) takes every question
+    of the printed ``form`` in paper order, options unshuffled, and no time limit.
 
     :raises NotAllowed: the test is not open to the learner now.
     :raises Invalid: the bank or its form has no questions.
@@ -236,10 +238,15 @@ def start(
     submitted = db.session.scalars(
         sa.select(Attempt).where(Attempt.enrolment_id == enrolment.id, Attempt.test_key == key)
     ).all()
-    reason = _unavailable(enrolment, course, key, spec, list(submitted))
-    if reason is not None:
-        raise NotAllowed(reason)
-    form = form_for(enrolment, key, spec)
+    classroom = source is AttemptSource.CLASSROOM
+    if classroom:
+        if submitted:  # the trainer's word on paper: once per test (corrections: marking)
+            raise Conflict(gettext("This learner already has a result for this test."))
+    else:
+        reason = _unavailable(enrolment, course, key, spec, list(submitted))
+        if reason is not None:
+            raise NotAllowed(reason)
+    form = form if classroom and form else form_for(enrolment, key, spec)
     bank = bank_for(spec["bank"], language if language in course.languages else "")
     rows = questions_of(bank, form)
     if not rows:
@@ -247,7 +254,7 @@ def start(
     number = len(submitted) + 1
     # Not for security: the draw and the option order only have to be stable and varied.
     rng = random.Random(f"{enrolment.id}:{key}:{number}")  # noqa: S311
-    if spec.get("items") and spec["items"] < len(rows):
+    if not classroom and spec.get("items") and spec["items"] < len(rows):
         rows = sorted(rng.sample(rows, spec["items"]), key=lambda r: (r[0].position, r[0].id))
     limit = spec.get("time_limit")
     attempt = Attempt(
@@ -275,7 +282,9 @@ def start(
             "question_id": question.id,
             "question_version_id": version.id,
             "presentation": qtypes.present(
-                from_content(version.content, category=None), rng.randrange(2**31)
+                from_content(version.content, category=None),
+                rng.randrange(2**31),
+                shuffle=not classroom,
             ).to_dict(),
         }
         for position, (question, version) in enumerate(rows, start=1)
@@ -513,6 +522,45 @@ def mark(item: AttemptItem, *, fraction: float, note: str | None, by: Any, now: 
     finished = attempt.status is AttemptStatus.MARKING
     _finish(attempt, items, now=now)  # a correction after scoring re-totals the score
     return finished
+
+
+def enter_classroom(
+    enrolment: Enrolment,
+    course: Course,
+    key: str,
+    *,
+    form: str | None,
+    language: str,
+    responses: Mapping[int, dict[str, Any]],
+    essay_marks: Mapping[int, float],
+    by: Any,
+    now: datetime,
+) -> Attempt:
+    """Record a test answered on paper: an attempt marked as entered by ``by``, scored like
+    any other (essays with the mark the trainer gave on paper).
+
+    :raises Conflict: the learner already has a result for this test.
+    :raises Invalid: a position outside the paper, or a malformed response.
+    """
+    attempt = start(
+        enrolment,
+        course,
+        key,
+        language=language,
+        now=now,
+        source=AttemptSource.CLASSROOM,
+        entered_by=by,
+        form=form,
+    )
+    if attempt.source is not AttemptSource.CLASSROOM:
+        raise Conflict(gettext("This learner has this test open online."))
+    items = load_items(attempt)
+    save(attempt, responses, now=now, items=items)
+    submit(attempt, now=now, items=items)
+    for item, _question in items:
+        if item.position in essay_marks and item.needs_marking:
+            mark(item, fraction=essay_marks[item.position], note=None, by=by, now=now)
+    return attempt
 
 
 def reveal(attempt: Attempt, course: Course) -> str:
