@@ -56,3 +56,30 @@ def test_coordinator_enrols_a_group(browser, live_server, screenshot):
         screenshot("cohort-desktop", page)
     finally:
         context.close()
+
+
+def test_trainer_types_in_a_classroom_post_test(browser, live_server, screenshot):
+    context = browser.new_context(base_url=live_server.url, viewport=TABLET, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "trainer")
+        page.goto("/cohorts/")
+        page.get_by_role("link", name="Investigators' course, Bishkek").click()
+        page.get_by_role("link", name="Type in the answer sheets").nth(1).click()  # post-test
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Post-test")
+        row = page.locator("tbody tr").filter(has=page.locator("input.entry__cell")).first
+        name = row.locator("th").inner_text()
+        cells = row.locator("input.entry__cell")
+        cells.nth(0).fill("Z")
+        cells.nth(1).fill("T")
+        page.get_by_role("button", name="Check the answers").click()
+        expect(page.get_by_role("alert")).to_contain_text("could not be read")
+        row = page.locator("tbody tr").filter(has_text=name)
+        row.locator("input.entry__cell").nth(0).fill("A")
+        page.get_by_role("button", name="Check the answers").click()
+        expect(page.locator("tbody tr").filter(has_text=name)).to_contain_text("100%")
+        screenshot("classroom-entry-review-tablet", page)
+        page.get_by_role("button", name="Confirm and save").click()
+        expect(page.get_by_role("status")).to_contain_text("The answers of 1 learners were saved.")
+    finally:
+        context.close()

@@ -522,7 +522,12 @@ def entry(cohort_id: int, key: str) -> ResponseReturnValue:
                 return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
         elif not errors:
             stage = "review"
-    scores = {e.id: _preview_score(rows, read.get(e.id, {})) for e in mine if e.id in read}
+    # Only the learners with something typed are saved, so only they get a score.
+    scores = {
+        e.id: _preview_score(rows, read[e.id])
+        for e in mine
+        if any(c.response for c in read.get(e.id, {}).values())
+    }
     return render_template(
         "assessments/entry.html",
         cohort=cohort,
