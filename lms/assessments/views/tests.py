@@ -386,6 +386,31 @@ def _paper_rows(cohort: Cohort, key: str, form: str | None, language: str) -> li
     return rows
 
 
+def _classroom_test(
+    cohort_id: int, key: str
+) -> tuple[Cohort, dict[str, Any], list[str | None], str | None, str, list[Enrolment]]:
+    """The cohort, the test's definition, its forms, the form and language asked for, and
+    the participants, each given their order of forms (404 for an unknown test, form or
+    language)."""
+    cohort = _cohort_to_mark(cohort_id)
+    course = cohort.course
+    try:
+        spec = attempts.definition(course, key)
+    except DomainError:
+        abort(404)
+    forms: list[str | None] = spec.get("forms") or [None]
+    form = request.values.get("form") or forms[0]
+    if form not in forms:
+        abort(404)
+    language = request.values.get("lang") or course.languages[0]
+    if language not in course.languages:
+        abort(404)
+    people = cohorts.participants(cohort)
+    if attempts.assign_form_orders(people):
+        db.session.commit()
+    return cohort, spec, forms, form, language, people
+
+
 @bp.route("/cohorts/<int:cohort_id>/tests/<key>/paper")
 @roles_required(Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 @writes
@@ -395,22 +420,8 @@ def paper(cohort_id: int, key: str) -> ResponseReturnValue:
     Opening it gives the participants without one their order of forms (A then B, or B
     then A, alternating), so the cohort page can say who gets which paper.
     """
-    cohort = _cohort_to_mark(cohort_id)
-    people = cohorts.participants(cohort)
-    if attempts.assign_form_orders(people):
-        db.session.commit()
+    cohort, spec, forms, form, language, people = _classroom_test(cohort_id, key)
     course = cohort.course
-    try:
-        spec = attempts.definition(course, key)
-    except DomainError:
-        abort(404)
-    forms = spec.get("forms") or [None]
-    form = request.args.get("form") or forms[0]
-    if form not in forms:
-        abort(404)
-    language = request.args.get("lang") or course.languages[0]
-    if language not in course.languages:
-        abort(404)
     try:
         rows = _paper_rows(cohort, key, form, language)
     except DomainError as error:
@@ -444,22 +455,8 @@ def entry(cohort_id: int, key: str) -> ResponseReturnValue:
     """Type in a classroom's answer sheets for one form: a row per learner, a cell per
     question. Everything is checked first; then a review shows each learner's score
     before anything is saved."""
-    cohort = _cohort_to_mark(cohort_id)
+    cohort, spec, forms, form_name, language, people = _classroom_test(cohort_id, key)
     course = cohort.course
-    try:
-        spec = attempts.definition(course, key)
-    except DomainError:
-        abort(404)
-    forms = spec.get("forms") or [None]
-    form_name = request.values.get("form") or forms[0]
-    if form_name not in forms:
-        abort(404)
-    language = request.values.get("lang") or course.languages[0]
-    if language not in course.languages:
-        abort(404)
-    people = cohorts.participants(cohort)
-    if attempts.assign_form_orders(people):
-        db.session.commit()
     mine = [e for e in people if attempts.form_for(e, key, spec) == form_name]
     done = set(
         db.session.scalars(
