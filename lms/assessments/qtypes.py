@@ -40,6 +40,7 @@ surrogates (which no browser sends and PostgreSQL refuses).
 
 from __future__ import annotations
 
+import abc
 import math
 import random
 import re
@@ -455,7 +456,7 @@ def _field_names(form: object) -> list[str]:
 
 
 @dataclass(frozen=True)
-class QuestionKind:
+class QuestionKind(abc.ABC):
     """One kind of question: its name, the question type it reads, its response's key.
 
     ``manual`` is True when a person marks an answered response (essay). The methods
@@ -491,9 +492,9 @@ class QuestionKind:
         """Whether the (valid) value is an answer rather than a blank."""
         return bool(normalise_text(value)) if isinstance(value, str) else bool(value)
 
+    @abc.abstractmethod
     def grade(self, question: ParsedQuestion, value: Any) -> Score:
-        """The score of an answered, valid value."""
-        raise NotImplementedError
+        """The score of an answered, valid value (every kind defines its own)."""
 
     def feedback_for(self, question: ParsedQuestion, value: Any) -> list[str]:
         """The feedback texts for an answered, valid value."""
@@ -610,9 +611,9 @@ class _TrueFalseKind(QuestionKind):
 class _MatchedAnswerKind(QuestionKind):
     """A kind scored by the first answer, in question order, that the response matches."""
 
+    @abc.abstractmethod
     def match(self, question: ParsedQuestion, text: str) -> int | None:
         """The index of the first answer the text matches, None when none does."""
-        raise NotImplementedError
 
     def grade(self, question: ParsedQuestion, value: Any) -> Score:
         index = self.match(question, value)
