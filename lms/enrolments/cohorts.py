@@ -412,22 +412,40 @@ def record_attendance(
 
 
 def refresh_attendance_gates(cohort: Cohort, *, now: datetime) -> list[Enrolment]:
-    """Set or clear each participant's attendance gate from the marks (two queries);
-    completes the enrolments whose last missing gate this was, and returns them."""
+    """Set or clear each participant's attendance gate from the marks, and in a
+    face-to-face cohort the lessons gate too (the lessons are taught in class); completes
+    the enrolments whose last missing gate this was, and returns them. A fixed number of
+    queries whatever the cohort's size.
+
+    Clearing never undoes a completion, and a lessons gate met by reading every lesson
+    online stays met.
+    """
     course = cohort.course
-    if not course.requires_attendance:
+    if not cohort.attendance_counts:
         return []
     needed = days_needed(cohort)
     present = days_present(cohort)
+    people = participants(cohort)
+    in_class = cohort.lessons_in_class
+    read = services.lesson_progress_counts([e.id for e in people]) if in_class else {}
+    lessons = services.lesson_counts([course.id]).get(course.id, 0) if in_class else 0
     finished: list[Enrolment] = []
-    for enrolment in participants(cohort):
+    for enrolment in people:
         met = bool(cohort.days()) and present.get(enrolment.id, 0) >= needed
-        if met and enrolment.attendance_met_at is None:
-            enrolment.attendance_met_at = now
-            if services.complete_if_done(enrolment, course, now=now):
+        if enrolment.completed_at is not None:
+            continue
+        if met:
+            opened = False
+            if enrolment.attendance_met_at is None:
+                enrolment.attendance_met_at, opened = now, True
+            if in_class and enrolment.lessons_done_at is None:
+                enrolment.lessons_done_at, opened = now, True
+            if opened and services.complete_if_done(enrolment, course, now=now):
                 finished.append(enrolment)
-        elif not met and enrolment.attendance_met_at is not None and not enrolment.completed_at:
+        else:
             enrolment.attendance_met_at = None
+            if in_class and read.get(enrolment.id, 0) < lessons:
+                enrolment.lessons_done_at = None
     db.session.flush()
     return finished
 

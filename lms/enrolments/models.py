@@ -69,6 +69,18 @@ class Cohort(db.Model):
         """Face-to-face or blended: it has class days on which attendance is taken."""
         return self.mode is not CohortMode.ONLINE
 
+    @property
+    def lessons_in_class(self) -> bool:
+        """Face-to-face: the lessons are taught in the classroom, so attending enough class
+        days stands for reading them online (a blended cohort reads them online)."""
+        return self.mode is CohortMode.FACE_TO_FACE
+
+    @property
+    def attendance_counts(self) -> bool:
+        """Do the attendance marks open a gate (the course's, or the lessons taught in
+        class)?"""
+        return self.in_person and (self.course.requires_attendance or self.lessons_in_class)
+
     def days(self) -> list[date]:
         """The class days of an event held in person, first to last (none when online)."""
         if not self.in_person:

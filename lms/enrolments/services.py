@@ -201,6 +201,21 @@ def record_post_test_passed(enrolment: Enrolment, course: Course, *, now: dateti
     return complete_if_done(enrolment, course, now=now)
 
 
+def withdraw_post_test_pass(enrolment: Enrolment) -> None:
+    """Clear the post-test gate after a corrected result no longer passes.
+
+    :raises Conflict: the course is completed: its completion stands on that result.
+    """
+    if enrolment.completed_at is not None:
+        raise Conflict(
+            gettext(
+                "The learner has completed the course on this result: "
+                "it can no longer fall below the pass mark."
+            )
+        )
+    enrolment.post_test_passed_at = None
+
+
 def gates(enrolment: Enrolment, course: Course) -> dict[str, bool | None]:
     """Each gate: True met, False not yet, None not part of this course.
 

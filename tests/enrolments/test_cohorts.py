@@ -79,7 +79,9 @@ def test_enrolling_a_group_takes_two_queries_and_reports_each_case(frozen_clock,
     assert [u.username for u in result.enrolled] == ["group3", "group4"]
     assert result.joined == [people[0]] and solo.cohort_id == cohort.id
     assert result.elsewhere == [people[1]] and result.already == [people[2]]
-    assert log.count <= 6, log.statements  # select, insert, audit rows
+    # Select, insert, audit rows, and (someone joined) the gates of a face-to-face cohort
+    # read again: a fixed number whatever the group's size.
+    assert log.count <= 12, log.statements
     assert len(cohorts.participants(cohort)) == 4
     audit = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "enrolment.create")
@@ -156,7 +158,7 @@ def test_attendance_completes_a_course_that_requires_it(frozen_clock):
 
 def test_a_correction_clears_an_attendance_gate_before_completion(frozen_clock):
     course = make_course(requires_attendance=True, self_enrolment=False)
-    cohort = _cohort(course, days=1)
+    cohort = _cohort(course, days=1, mode=CohortMode.BLENDED)  # the lessons are read online
     cohorts.enrol_people(cohort, [make_user(country_code="KG")], by=None, now=clock.now())
     (enrolment,) = cohorts.participants(cohort)
     cohorts.record_attendance(
@@ -167,6 +169,44 @@ def test_a_correction_clears_an_attendance_gate_before_completion(frozen_clock):
         cohort, MONDAY, {enrolment.id: AttendanceStatus.ABSENT}, by=None, now=clock.now()
     )
     assert enrolment.attendance_met_at is None
+
+
+def test_in_a_face_to_face_cohort_attendance_stands_for_the_lessons(frozen_clock):
+    course = make_course(min_attendance=50)  # attendance is not required online
+    cohort = _cohort(course, days=2)
+    blended = _cohort(course, name="Blended", days=2, mode=CohortMode.BLENDED)
+    cohorts.enrol_people(cohort, [make_user("f2f", country_code="KG")], by=None, now=clock.now())
+    cohorts.enrol_people(blended, [make_user("bl", country_code="KG")], by=None, now=clock.now())
+    (enrolment,) = cohorts.participants(cohort)
+    (online_reader,) = cohorts.participants(blended)
+    frozen_clock.advance(timedelta(days=1))
+    for group, person in ((cohort, enrolment), (blended, online_reader)):
+        present = {person.id: AttendanceStatus.PRESENT}
+        cohorts.record_attendance(group, MONDAY, present, by=None, now=clock.now())
+    assert services.gates(enrolment, course)["lessons"] is True
+    assert enrolment.completed_at is not None  # no tests on this course: the lessons were all
+    assert services.gates(online_reader, course)["lessons"] is False  # blended: read online
+    assert services.gates(online_reader, course)["attendance"] is None  # not required
+
+
+def test_a_lessons_gate_met_in_class_is_cleared_by_a_correction(frozen_clock):
+    course = make_course(pre_test="bank", post_test="bank")
+    cohort = _cohort(course, days=1)
+    cohorts.enrol_people(cohort, [make_user("f2f2", country_code="KG")], by=None, now=clock.now())
+    (enrolment,) = cohorts.participants(cohort)
+    present = {enrolment.id: AttendanceStatus.PRESENT}
+    cohorts.record_attendance(cohort, MONDAY, present, by=None, now=clock.now())
+    assert enrolment.lessons_done_at is not None and enrolment.completed_at is None
+    absent = {enrolment.id: AttendanceStatus.ABSENT}
+    cohorts.record_attendance(cohort, MONDAY, absent, by=None, now=clock.now())
+    assert enrolment.lessons_done_at is None
+    # Read online in full, the lessons stay done whatever the marks say.
+    for lesson, _m in services.live_lessons([course.id]):
+        enrolment.pre_test_done_at = clock.now()
+        services.complete_lesson(enrolment, lesson, course, now=clock.now())
+    cohorts.record_attendance(cohort, MONDAY, present, by=None, now=clock.now())
+    cohorts.record_attendance(cohort, MONDAY, absent, by=None, now=clock.now())
+    assert enrolment.lessons_done_at is not None
 
 
 def test_without_a_cohort_the_attendance_gate_stays_closed(frozen_clock):

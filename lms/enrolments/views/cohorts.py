@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from babel.dates import get_day_names
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -206,7 +206,7 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         total=total,
         present=service.days_present(found) if found.in_person else {},
         class_days=len(found.days()),
-        needed=service.days_needed(found) if found.course.requires_attendance else None,
+        needed=service.days_needed(found) if found.attendance_counts else None,
         gates={e.id: services.gates(e, found.course) for e in people},
         can_manage=permissions.can_manage_cohort(current_user, found),
         can_enrol=permissions.can_enrol_into(current_user, found),
@@ -405,7 +405,12 @@ def attendance(cohort_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(
-                _("Attendance of %(day)s saved (%(n)d changes).", day=_day_label(day), n=changed),
+                ngettext(
+                    "Attendance of %(day)s saved (%(num)d change).",
+                    "Attendance of %(day)s saved (%(num)d changes).",
+                    changed,
+                    day=_day_label(day),
+                ),
                 "success",
             )
             return redirect(url_for("cohorts.attendance", cohort_id=found.id, day=day.isoformat()))

@@ -116,7 +116,7 @@ def _cohort_facts(enrolment: Any, course: Course) -> dict[str, Any] | None:
         "cohort": cohort,
         "country": country_name(cohort.country_code, get_locale()),
     }
-    if cohort.in_person and course.requires_attendance:
+    if cohort.attendance_counts:
         facts["present"] = cohorts.days_present(cohort).get(enrolment.id, 0)
         facts["needed"] = cohorts.days_needed(cohort)
     return facts
