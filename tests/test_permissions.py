@@ -128,6 +128,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tests.marking": STAFF_OF_KG_COHORT,
     "tests.paper": STAFF_OF_KG_COHORT,
     "tests.entry": STAFF_OF_KG_COHORT,
+    "tests.sheet": STAFF_OF_KG_COHORT,
 }
 
 

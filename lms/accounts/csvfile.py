@@ -64,10 +64,13 @@ MAX_ROWS = 5000
 class FileRefused(Exception):
     """The whole file is refused (encoding, header, size); nothing is imported."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, code: str = "file") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        #: What is wrong ("size", "encoding", "binary", "file"), for pages that say it in
+        #: the reader's language.
+        self.code = code
 
 
 @dataclass
@@ -81,22 +84,28 @@ class Table:
     enrolment_columns: list[str] = field(default_factory=list)
 
 
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise FileRefused(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+def decode(data: bytes, max_bytes: int = MAX_BYTES) -> str:
+    """The text of an uploaded CSV file: UTF-8 (with or without a byte-order mark).
+
+    :raises FileRefused: too large, not UTF-8, or binary.
+    """
+    if len(data) > max_bytes:
+        raise FileRefused(f"the file is larger than {max_bytes // (1024 * 1024)} MB", code="size")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise FileRefused(
-            "the file is not UTF-8 text; save it from the spreadsheet as CSV UTF-8", line
+            "the file is not UTF-8 text; save it from the spreadsheet as CSV UTF-8",
+            line,
+            code="encoding",
         ) from None
     if "\x00" in text:
-        raise FileRefused("the file holds binary data; it is not a CSV file")
+        raise FileRefused("the file holds binary data; it is not a CSV file", code="binary")
     return text
 
 
-def _delimiter(header_line: str) -> str:
+def sniff_delimiter(header_line: str) -> str:
     """Comma or semicolon (spreadsheets in Russian locales write semicolons); tab too."""
     counts = {d: header_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
@@ -109,11 +118,11 @@ def read_table(data: bytes) -> Table:
     :raises FileRefused: undecodable text, no header, too few or unknown or repeated
         columns, a missing required column, or too many rows.
     """
-    text = _decode(data)
+    text = decode(data)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise FileRefused("the file is empty: the first line must name the columns", 1)
-    delimiter = _delimiter(lines[0])
+    delimiter = sniff_delimiter(lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip() for name in next(reader)]

@@ -468,6 +468,7 @@ def _finish(attempt: Attempt, items: list[tuple[AttemptItem, Any]], *, now: date
     """Total the items; when nothing waits for a mark, record the score and the gates."""
     if any(item.needs_marking for item, _q in items):
         attempt.status = AttemptStatus.MARKING
+        attempt.points = attempt.score = attempt.passed = attempt.scored_at = None
         db.session.flush()
         return
     points = sum(item.fraction or 0.0 for item, _q in items)
@@ -561,6 +562,88 @@ def enter_classroom(
         if item.position in essay_marks and item.needs_marking:
             mark(item, fraction=essay_marks[item.position], note=None, by=by, now=now)
     return attempt
+
+
+def correct_classroom(
+    attempt: Attempt,
+    responses: Mapping[int, dict[str, Any]],
+    essay_marks: Mapping[int, float],
+    *,
+    by: Any,
+    now: datetime,
+) -> list[int]:
+    """Correct a learner's answers typed in from paper: ``responses`` is the whole row
+    again (a position left out is unanswered). Changed items are scored again, the attempt
+    re-totalled and its gate follows; the audit trail keeps each change with what it
+    replaced. Returns the positions changed.
+
+    :raises Conflict: not a submitted classroom attempt; or a corrected post-test no longer
+        passes for a learner who completed the course on it.
+    :raises Invalid: a position not on the paper, or a malformed response.
+    """
+    if attempt.source is not AttemptSource.CLASSROOM or attempt.submitted_at is None:
+        raise Conflict(gettext("Only results typed in from paper can be corrected here."))
+    items = load_items(attempt)
+    by_position = {item.position: (item, question) for item, question in items}
+    unknown = sorted((set(responses) | set(essay_marks)) - set(by_position))
+    if unknown:
+        raise Invalid(gettext("Question %(n)s is not part of this attempt.", n=unknown[0]))
+    for position, response in responses.items():
+        try:
+            qtypes.validate(by_position[position][1], response)
+        except qtypes.ResponseError as error:
+            raise Invalid(str(error)) from None
+    changes = []
+    for item, question in items:
+        new = dict(responses.get(item.position) or {})
+        result = qtypes.score(question, new)
+        fraction = essay_marks.get(item.position) if result.needs_marking else result.fraction
+        if new == (item.response or {}) and fraction == item.fraction:
+            continue
+        changes.append(
+            {
+                "position": item.position,
+                "from": item.response or {},
+                "to": new,
+                "fraction_from": item.fraction,
+                "fraction_to": fraction,
+            }
+        )
+        item.response, item.saved_at = new, now
+        item.fraction = fraction
+        item.needs_marking = result.needs_marking and fraction is None
+        if result.needs_marking and fraction is not None:
+            item.marked_by_id, item.marked_at = getattr(by, "id", None), now
+    if not changes:
+        return []
+    score_before, passed_before = attempt.score, attempt.passed
+    _finish(attempt, items, now=now)
+    if attempt.test_key == POST and passed_before and not attempt.passed:
+        others = db.session.scalar(
+            sa.select(sa.func.count(Attempt.id)).where(
+                Attempt.enrolment_id == attempt.enrolment_id,
+                Attempt.test_key == POST,
+                Attempt.passed.is_(True),
+                Attempt.id != attempt.id,
+            )
+        )
+        enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+        if not others and enrolment is not None:
+            enrolments.withdraw_post_test_pass(enrolment)
+    db.session.flush()
+    audit.record(
+        "attempt.correct",
+        actor=by,
+        object_type="attempt",
+        object_id=attempt.id,
+        now=now,
+        test=attempt.test_key,
+        user_id=attempt.user_id,
+        changes=changes,
+        score_from=score_before,
+        score=attempt.score,
+    )
+    return [change["position"] for change in changes]
 
 
 def reveal(attempt: Attempt, course: Course) -> str:

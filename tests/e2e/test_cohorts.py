@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -67,6 +69,7 @@ def test_trainer_types_in_a_classroom_post_test(browser, live_server, screenshot
         page.get_by_role("link", name="Investigators' course, Bishkek").click()
         page.get_by_role("link", name="Type in the answer sheets").nth(1).click()  # post-test
         expect(page.get_by_role("heading", level=1)).to_contain_text("Post-test")
+        entry_url = page.url
         row = page.locator("tbody tr").filter(has=page.locator("input.entry__cell")).first
         name = row.locator("th").inner_text()
         cells = row.locator("input.entry__cell")
@@ -80,6 +83,35 @@ def test_trainer_types_in_a_classroom_post_test(browser, live_server, screenshot
         expect(page.locator("tbody tr").filter(has_text=name)).to_contain_text("100%")
         screenshot("classroom-entry-review-tablet", page)
         page.get_by_role("button", name="Confirm and save").click()
-        expect(page.get_by_role("status")).to_contain_text("The answers of 1 learners were saved.")
+        expect(page.get_by_role("status")).to_contain_text("The answers of 1 learner were saved.")
+        # A mistyped cell found later: the saved row opens again for correction.
+        page.goto(entry_url)
+        page.locator("tbody tr").filter(has_text=name).get_by_role("link", name="Correct").click()
+        expect(page.get_by_role("status")).to_contain_text("correcting a saved result")
+        page.locator("tbody tr").filter(has_text=name).locator("input.entry__cell").nth(1).fill("F")
+        page.get_by_role("button", name="Check the answers").click()
+        page.get_by_role("button", name="Confirm and save").click()
+        expect(page.get_by_role("status")).to_contain_text("1 answer was corrected.")
+        # The other learners' sheets come as a CSV file.
+        page.goto(entry_url)
+        screenshot("classroom-entry-upload-tablet", page)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the sheet to fill in (CSV)").click()
+        lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        header, rows = lines[0].split(","), [line.split(",") for line in lines[1:]]
+        assert header == ["username", "name", "1", "2"] and rows  # as typed above: A, then T
+        filled = [header, *[[r[0], r[1], "A", "T"] for r in rows]]
+        page.get_by_label("CSV file", exact=True).set_input_files(
+            files=[
+                {
+                    "name": "answers.csv",
+                    "mimeType": "text/csv",
+                    "buffer": "\n".join(",".join(r) for r in filled).encode(),
+                }
+            ]
+        )
+        page.get_by_role("button", name="Upload and check").click()
+        expect(page.get_by_role("button", name="Confirm and save")).to_be_visible()
+        screenshot("classroom-upload-review-tablet", page)
     finally:
         context.close()

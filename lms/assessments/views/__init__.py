@@ -6,4 +6,4 @@ bp = Blueprint("assessments", __name__, template_folder="../templates", url_pref
 tests_bp = Blueprint("tests", __name__, template_folder="../templates")
 
 # Routes register on import.
-from lms.assessments.views import banks, tests  # noqa: E402, F401
+from lms.assessments.views import banks, classroom, tests  # noqa: E402, F401

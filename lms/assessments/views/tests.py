@@ -12,19 +12,18 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import clock, permissions
 from lms.accounts.models import Role, User
-from lms.assessments import attempts, classroom, qtypes
+from lms.assessments import attempts, qtypes
 from lms.assessments.models import Attempt, AttemptItem, QuestionVersion
 from lms.assessments.questions import ParsedQuestion
 from lms.assessments.services import from_content, text_html
 from lms.assessments.views import tests_bp as bp
 from lms.courses.models import Course, Module
-from lms.db import writes
 from lms.enrolments import cohorts
 from lms.enrolments import services as enrolments
 from lms.enrolments.models import Cohort, Enrolment
@@ -269,7 +268,7 @@ def tests_panel(enrolment: Enrolment, course: Course) -> dict[str, Any] | None:
 # --- Marking written answers ----------------------------------------------------------------
 
 
-def _cohort_to_mark(cohort_id: int) -> Cohort:
+def cohort_to_mark(cohort_id: int) -> Cohort:
     cohort = cohorts.get_cohort(cohort_id)
     if cohort is None or not permissions.can_view_cohort(current_user, cohort):
         abort(404)
@@ -285,7 +284,7 @@ MARKS = (0, 25, 50, 75, 100)
 @roles_required(Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 def marking(cohort_id: int) -> ResponseReturnValue:
     """Written answers of the cohort's tests waiting for a mark (a fixed number of queries)."""
-    cohort = _cohort_to_mark(cohort_id)
+    cohort = cohort_to_mark(cohort_id)
     error = None
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
@@ -358,221 +357,3 @@ def _int(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         return 0
-
-
-# --- Classroom papers -------------------------------------------------------------------------
-
-
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _paper_rows(cohort: Cohort, key: str, form: str | None, language: str) -> list[dict[str, Any]]:
-    """The questions of a form in bank order, options in question order (as printed)."""
-    course = cohort.course
-    spec = attempts.definition(course, key)
-    bank = attempts.bank_for(spec["bank"], language if language in course.languages else "")
-    rows = []
-    for question_row, version in attempts.questions_of(bank, form):
-        question = from_content(version.content, category=None)
-        rows.append(
-            {
-                "id": question_row.key,
-                "question": question,
-                "kind": qtypes.kind_of(question).name,
-                "html": text_html(question),
-                "key": qtypes.correct_response(question),
-            }
-        )
-    return rows
-
-
-def _classroom_test(
-    cohort_id: int, key: str
-) -> tuple[Cohort, dict[str, Any], list[str | None], str | None, str, list[Enrolment]]:
-    """The cohort, the test's definition, its forms, the form and language asked for, and
-    the participants, each given their order of forms (404 for an unknown test, form or
-    language)."""
-    cohort = _cohort_to_mark(cohort_id)
-    course = cohort.course
-    try:
-        spec = attempts.definition(course, key)
-    except DomainError:
-        abort(404)
-    forms: list[str | None] = spec.get("forms") or [None]
-    form = request.values.get("form") or forms[0]
-    if form not in forms:
-        abort(404)
-    language = request.values.get("lang") or course.languages[0]
-    if language not in course.languages:
-        abort(404)
-    people = cohorts.participants(cohort)
-    if attempts.assign_form_orders(people):
-        db.session.commit()
-    return cohort, spec, forms, form, language, people
-
-
-@bp.route("/cohorts/<int:cohort_id>/tests/<key>/paper")
-@roles_required(Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
-@writes
-def paper(cohort_id: int, key: str) -> ResponseReturnValue:
-    """A test paper to print for a classroom (``?answers=1``: the trainer's answer key).
-
-    Opening it gives the participants without one their order of forms (A then B, or B
-    then A, alternating), so the cohort page can say who gets which paper.
-    """
-    cohort, spec, forms, form, language, people = _classroom_test(cohort_id, key)
-    course = cohort.course
-    try:
-        rows = _paper_rows(cohort, key, form, language)
-    except DomainError as error:
-        flash(error.message, "warning")
-        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
-    context = {
-        "cohort": cohort,
-        "course_title": pick_text(course.texts, course.languages, language)["title"],
-        "key": key,
-        "form": form,
-        "forms": forms,
-        "form_letter": LETTERS[forms.index(form)] if form else "",
-        "language": language,
-        "rows": rows,
-        "letters": LETTERS,
-        "answers": request.args.get("answers") == "1",
-        "participants": people,
-        "time_limit": spec.get("time_limit"),
-    }
-    with force_locale(language):  # the paper speaks its own language, the page the reader's
-        paper_html = render_template("assessments/_paper.html", title=test_title(key), **context)
-    return render_template(
-        "assessments/paper.html", title=test_title(key), paper_html=paper_html, **context
-    )
-
-
-@bp.route("/cohorts/<int:cohort_id>/tests/<key>/entry", methods=["GET", "POST"])
-@roles_required(Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
-@writes
-def entry(cohort_id: int, key: str) -> ResponseReturnValue:
-    """Type in a classroom's answer sheets for one form: a row per learner, a cell per
-    question. Everything is checked first; then a review shows each learner's score
-    before anything is saved."""
-    cohort, spec, forms, form_name, language, people = _classroom_test(cohort_id, key)
-    course = cohort.course
-    mine = [e for e in people if attempts.form_for(e, key, spec) == form_name]
-    done = set(
-        db.session.scalars(
-            sa.select(Attempt.enrolment_id).where(
-                Attempt.enrolment_id.in_([e.id for e in mine]),
-                Attempt.test_key == key,
-                Attempt.submitted_at.is_not(None),
-            )
-        )
-    )
-    rows = _paper_rows(cohort, key, form_name, language)
-    cells: dict[tuple[int, int], str] = {}
-    errors: dict[tuple[int, int], str] = {}
-    read: dict[int, dict[int, classroom.Cell]] = {}
-    stage = "entry"
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        for enrolment in mine:
-            if enrolment.id in done:
-                continue
-            for position, row in enumerate(rows, start=1):
-                raw = request.form.get(f"c-{enrolment.id}-{position}", "")[:200]
-                cells[(enrolment.id, position)] = raw
-                try:
-                    cell = classroom.read_cell(row["question"], raw)
-                except classroom.CellError as error:
-                    errors[(enrolment.id, position)] = _cell_message(error)
-                except qtypes.ResponseError:
-                    errors[(enrolment.id, position)] = _("This answer could not be read.")
-                else:
-                    read.setdefault(enrolment.id, {})[position] = cell
-        typed = {e for e, cells_ in read.items() if any(c.response for c in cells_.values())}
-        if not errors and request.form.get("action") == "confirm":
-            now = clock.now()
-            try:
-                for enrolment in mine:
-                    if enrolment.id not in typed:
-                        continue
-                    found = read[enrolment.id]
-                    attempts.enter_classroom(
-                        enrolment,
-                        course,
-                        key,
-                        form=form_name,
-                        language=language,
-                        responses={p: c.response for p, c in found.items()},
-                        essay_marks={
-                            p: c.essay_mark for p, c in found.items() if c.essay_mark is not None
-                        },
-                        by=current_user,
-                        now=now,
-                    )
-            except DomainError as problem:
-                db.session.rollback()
-                flash(problem.message, "warning")
-            else:
-                db.session.commit()
-                flash(_("The answers of %(n)d learners were saved.", n=len(typed)), "success")
-                return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
-        elif not errors:
-            stage = "review"
-    # Only the learners with something typed are saved, so only they get a score.
-    scores = {
-        e.id: _preview_score(rows, read[e.id])
-        for e in mine
-        if any(c.response for c in read.get(e.id, {}).values())
-    }
-    return render_template(
-        "assessments/entry.html",
-        cohort=cohort,
-        title=test_title(key),
-        key=key,
-        form_name=form_name,
-        forms=forms,
-        form_letter=LETTERS[forms.index(form_name)] if form_name else "",
-        language=language,
-        rows=rows,
-        people=mine,
-        done=done,
-        cells=cells,
-        errors=errors,
-        scores=scores,
-        stage=stage,
-        letters=LETTERS,
-        form=ConfirmForm(),
-    ), (422 if errors else 200)
-
-
-def _cell_message(error: classroom.CellError) -> str:
-    """What is wrong with a typed cell, in the reader's language."""
-    p = error.params
-    if error.code == "letter":
-        return _("“%(char)s” is not an option letter.", char=p["char"])
-    if error.code == "range":
-        return _("The options go from A to %(last)s.", last=p["last"])
-    if error.code == "count":
-        return _("Write %(n)d letters, one for each item.", n=p["n"])
-    plain = {
-        "one": _("One letter only for this question."),
-        "twice": _("A letter is written twice."),
-        "truefalse": _("Write T (true) or F (false)."),
-        "mark": _("Write the mark in per cent: 0, 25, 50, 75 or 100."),
-    }
-    return plain.get(error.code, str(error))
-
-
-def _preview_score(rows: list[dict[str, Any]], cells: dict[int, classroom.Cell]) -> float:
-    """The score (per cent) the typed answers would give, for the review step."""
-    points = 0.0
-    for position, row in enumerate(rows, start=1):
-        cell = cells.get(position)
-        if cell is None:
-            continue
-        if cell.essay_mark is not None:
-            points += cell.essay_mark
-        else:
-            points += qtypes.score(row["question"], cell.response).fraction or 0.0
-    return round(100.0 * points / len(rows), 1) if rows else 0.0
