@@ -185,11 +185,11 @@ def register_request_hooks(app: Flask) -> None:
         return format_local_date(value, get_locale() or "en")
 
     @app.template_filter("number")
-    def _number(value: Any) -> str:
-        """A number for people, in the reader's locale, with at most one decimal."""
+    def _number(value: Any, places: int = 1) -> str:
+        """A number for people, in the reader's locale, with at most ``places`` decimals."""
         if value is None:
             return ""
-        return format_decimal(value, format="#,##0.#")
+        return format_decimal(value, format="#,##0." + "#" * places if places else "#,##0")
 
     @app.template_filter("combine")
     def _combine(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +310,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.enrolments.views import bp as learning_bp
     from lms.enrolments.views import cohorts_bp
     from lms.main.views import bp as main_bp
+    from lms.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -317,6 +318,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tests_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(reports_bp)
 
 
 def check_route_access(app: Flask) -> None:

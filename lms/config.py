@@ -56,6 +56,8 @@ class DefaultConfig:
     LANGUAGES = ["en", "ru", "uz", "kk", "ky", "tg", "fa_AF", "ps", "ur", "ar"]
     #: A language is offered once this share of the interface is translated.
     LANGUAGE_THRESHOLD = 0.9
+    #: Knowledge-gain reports count learners who gained at least this many points.
+    REPORT_GAIN_THRESHOLD = 20.0
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 

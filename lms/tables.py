@@ -1,8 +1,9 @@
 """Tables leaving the application as files people open in spreadsheets (core: no domain).
 
-A cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is read by
-spreadsheet programs as a formula; a learner's name like ``=HYPERLINK(…)`` would run on a
-coordinator's machine. Every exported text cell goes through :func:`safe_cell`.
+In a CSV file a cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
+return) is read by spreadsheet programs as a formula; a learner's name like
+``=HYPERLINK(…)`` would run on a coordinator's machine. Every CSV text cell goes through
+:func:`safe_cell`; XLSX cells are typed, so text is written as text.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,4 +34,56 @@ def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     writer.writerow([safe_cell(cell) for cell in header])
     for row in rows:
         writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of an export: a title (a worksheet's name in XLSX), a header and rows."""
+
+    title: str
+    header: Sequence[Any]
+    rows: Sequence[Sequence[Any]]
+    #: A short name for choosing one table of several (``?table=``) and naming its file.
+    key: str = "table"
+
+
+_SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An XLSX workbook with a worksheet per table, written row by row (XlsxWriter's
+    constant-memory mode: memory stays flat for large tables); numbers stay numbers, text
+    is written as text (typed cells: a leading ``=`` is never a formula, so no apostrophe
+    is needed), the header row is bold and frozen."""
+    import xlsxwriter  # imported here: only exports need it
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "in_memory": True,
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    bold = book.add_format({"bold": True})
+    used: set[str] = set()
+    for sheet in sheets:
+        title = sheet.title.translate(_SHEET_TITLE_FORBIDDEN).strip()[:31] or "Sheet"
+        while title.lower() in used:  # worksheet names are unique, case-insensitively
+            title = f"{title[:28]} {len(used) + 1}"
+        used.add(title.lower())
+        page = book.add_worksheet(title)
+        page.freeze_panes(1, 0)
+        page.write_row(0, 0, [str(cell) for cell in sheet.header], bold)
+        for number, row in enumerate(sheet.rows, start=1):
+            for column, cell in enumerate(row):
+                if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                    page.write_number(number, column, cell)
+                elif cell is not None:
+                    page.write_string(number, column, str(cell))
+    book.close()
     return out.getvalue()

@@ -115,6 +115,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cohorts.cohorts": STAFF,
     "cohorts.new_cohort": MANAGERS,
     "cohorts.cohort": STAFF_OF_KG_COHORT,
+    "reports.cohort_results": STAFF_OF_KG_COHORT,
+    "reports.bank_analysis": MANAGERS,
     "cohorts.edit_cohort": MANAGERS_OF_KG,
     "cohorts.enrol": MANAGERS_OF_KG,
     "cohorts.withdraw": MANAGERS_OF_KG,

@@ -251,3 +251,154 @@ class AttemptSummarySchema(Schema):
     score = fields.Float(allow_none=True, metadata={"description": "Per cent, once scored."})
     passed = fields.Boolean(allow_none=True)
     max_points = fields.Integer(required=True)
+
+
+# --- Reports: knowledge gain and item analysis ---------------------------------------------
+
+_PCT = {"description": "Per cent, 0–100; null when there is nothing to compute it from."}
+
+
+class SignedRankSchema(Schema):
+    n_nonzero = fields.Integer(required=True)
+    w_plus = fields.Float(required=True)
+    w_minus = fields.Float(required=True)
+    z = fields.Float(required=True)
+    p_value = fields.Float(required=True)
+
+
+class GroupGainSchema(Schema):
+    """The knowledge gain of a group of learners, on matched pairs only."""
+
+    n = fields.Integer(required=True, metadata={"description": "Matched pairs."})
+    mean_pre = fields.Float(allow_none=True, metadata=_PCT)
+    mean_post = fields.Float(allow_none=True, metadata=_PCT)
+    sd_pre = fields.Float(allow_none=True)
+    sd_post = fields.Float(allow_none=True)
+    mean_gain = fields.Float(allow_none=True, metadata={"description": "Points."})
+    sd_gain = fields.Float(allow_none=True)
+    class_average_g = fields.Float(
+        allow_none=True,
+        metadata={"description": "Hake: (mean post − mean pre) / (100 − mean pre)."},
+    )
+    hake_band = fields.String(allow_none=True, validate=validate.OneOf(["low", "medium", "high"]))
+    mean_individual_g = fields.Float(allow_none=True)
+    n_individual_g = fields.Integer(required=True)
+    percent_improved = fields.Float(allow_none=True, metadata=_PCT)
+    threshold = fields.Float(required=True, metadata={"description": "Points."})
+    percent_reached_threshold = fields.Float(allow_none=True, metadata=_PCT)
+    pass_mark = fields.Float(allow_none=True)
+    percent_passed = fields.Float(allow_none=True, metadata=_PCT)
+    t = fields.Float(allow_none=True)
+    df = fields.Integer(allow_none=True)
+    p_value = fields.Float(allow_none=True, metadata={"description": "Two-sided, paired t-test."})
+    confidence = fields.Float(required=True)
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    cohens_dz = fields.Float(allow_none=True)
+    cohens_dav = fields.Float(allow_none=True)
+    wilcoxon = fields.Nested(SignedRankSchema, allow_none=True)
+    small_sample = fields.Boolean(required=True, metadata={"description": "Fewer than 10 pairs."})
+
+
+class GroupRowSchema(Schema):
+    dimension = fields.String(
+        required=True, validate=validate.OneOf(["all", "sex", "country", "agency"])
+    )
+    key = fields.String(required=True, metadata={"description": "The value grouped by."})
+    participants = fields.Integer(required=True)
+    gain = fields.Nested(GroupGainSchema, required=True)
+
+
+class TagGainSchema(Schema):
+    tag = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["module", "objective"]))
+    label = fields.String(required=True)
+    n = fields.Integer(required=True)
+    mean_pre = fields.Float(allow_none=True, metadata=_PCT)
+    mean_post = fields.Float(allow_none=True, metadata=_PCT)
+    mean_gain = fields.Float(allow_none=True)
+
+
+class LearnerResultSchema(Schema):
+    enrolment_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    sex = fields.Enum(Sex, by_value=True, required=True)
+    country = fields.String(allow_none=True)
+    agency_type = fields.Enum(AgencyType, by_value=True, allow_none=True)
+    pre = fields.Float(allow_none=True, metadata=_PCT)
+    post = fields.Float(allow_none=True, metadata=_PCT)
+    gain = fields.Float(allow_none=True)
+    normalised_gain = fields.Float(allow_none=True)
+    passed = fields.Boolean(required=True)
+    completed = fields.Boolean(required=True)
+
+
+class CohortResultsArgsSchema(Schema):
+    threshold = fields.Float(
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Points a gain must reach to count (default 20)."},
+    )
+
+
+class CohortResultsSchema(Schema):
+    cohort_id = fields.Integer(required=True)
+    threshold = fields.Float(required=True)
+    pass_mark = fields.Float(required=True)
+    overall = fields.Nested(GroupRowSchema, required=True)
+    groups = fields.List(fields.Nested(GroupRowSchema), required=True)
+    tags = fields.List(fields.Nested(TagGainSchema), required=True)
+    learners = fields.List(fields.Nested(LearnerResultSchema), required=True)
+
+
+class ItemStatsSchema(Schema):
+    key = fields.String(required=True)
+    n = fields.Integer(required=True)
+    facility = fields.Float(required=True, metadata=_PCT)
+    sd = fields.Float(allow_none=True)
+    discrimination = fields.Float(allow_none=True)
+    efficiency = fields.Float(allow_none=True)
+    flags = fields.List(fields.String(), required=True)
+
+
+class TestAnalysisSchema(Schema):
+    form = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
+    n = fields.Integer(required=True)
+    mean = fields.Float(allow_none=True)
+    median = fields.Float(allow_none=True)
+    sd = fields.Float(allow_none=True)
+    skewness = fields.Float(allow_none=True)
+    kurtosis = fields.Float(allow_none=True)
+    alpha = fields.Float(allow_none=True)
+    alpha_items = fields.Integer(required=True)
+    error_ratio = fields.Float(allow_none=True)
+    standard_error = fields.Float(allow_none=True)
+    items = fields.List(fields.Nested(ItemStatsSchema), required=True)
+
+
+class ItemDifSchema(Schema):
+    key = fields.String(required=True)
+    n_a = fields.Integer(required=True)
+    n_b = fields.Integer(required=True)
+    facility_a = fields.Float(allow_none=True)
+    facility_b = fields.Float(allow_none=True)
+    facility_difference = fields.Float(allow_none=True)
+    alpha_mh = fields.Float(allow_none=True)
+    d_dif = fields.Float(allow_none=True)
+    ets_class = fields.String(allow_none=True, validate=validate.OneOf(["A", "B", "C"]))
+    flags = fields.List(fields.String(), required=True)
+
+
+class TranslationSchema(Schema):
+    language_a = fields.String(required=True)
+    language_b = fields.String(required=True)
+    items = fields.List(fields.Nested(ItemDifSchema), required=True)
+
+
+class BankAnalysisSchema(Schema):
+    bank_id = fields.Integer(required=True)
+    banks = fields.List(fields.String(), required=True)
+    overall = fields.Nested(TestAnalysisSchema, required=True)
+    versions = fields.List(fields.Nested(TestAnalysisSchema), required=True)
+    translations = fields.List(fields.Nested(TranslationSchema), required=True)

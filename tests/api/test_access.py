@@ -8,6 +8,8 @@ import pytest
 from lms import clock
 from lms.accounts import tokens
 from lms.accounts.models import Role
+from lms.assessments.models import QuestionBank
+from lms.extensions import db
 from tests.factories import make_agency, make_cohort, make_course, make_unit, make_user
 
 AUDIENCES = ["anonymous", "learner", "trainer", "mentor", "coordinator", "coordinator_kz", "admin"]
@@ -48,6 +50,8 @@ EXPECTED = {
     "api_learning.my_attempts": SIGNED_IN,
     # A KG cohort: its trainer, KG coordinators and admins.
     "api_cohorts.cohort": {**STAFF, "coordinator_kz": NOT_FOUND},
+    "api_reports.cohort_results": {**STAFF, "coordinator_kz": NOT_FOUND},
+    "api_reports.bank_analysis": MANAGERS,
     # Posted without a body: 422 for coordinators and admins (the body is checked before the
     # cohort is looked up: tests/api/test_cohorts.py shows the KZ coordinator gets 404).
     "api_cohorts.enrol_in_cohort": {
@@ -95,7 +99,11 @@ def test_api_matrix(app, client, audience):
         trainers = []
     course = make_course("api-course")
     cohort = make_cohort(course, name="Osh", trainers=trainers)
+    bank = QuestionBank(name="api/bank")
+    db.session.add(bank)
+    db.session.flush()
     args = {
+        "bank_id": bank.id,
         "user_id": person.id,
         "agency_id": unit.agency_id,
         "token_id": foreign_token.id,
@@ -108,5 +116,5 @@ def test_api_matrix(app, client, audience):
             response = client.open(url, method=method, headers=headers)
             got = OK if response.status_code < 300 else response.status_code
             assert got == EXPECTED[rule.endpoint][audience], (audience, method, url, got)
-            if rule.endpoint.startswith(("api_accounts", "api_learning", "api_cohorts")):
+            if rule.endpoint.startswith(("api_accounts", "api_learning", "api_cohorts", "api_re")):
                 assert response.is_json or response.status_code == 204
