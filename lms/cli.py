@@ -45,6 +45,7 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     assessments_demo.seed_pre_tests,
     enrolments_demo.seed_progress,
     assessments_demo.seed_post_tests,
+    assessments_demo.seed_classroom_cohort,
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")

@@ -25,17 +25,21 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
         "agencies": 20,
         "units": 11,
         "users": 5,
-        "learners": 59,
+        # Seven countries' learners, and the sixteen officers of the Dushanbe classroom.
+        "learners": 75,
         "questions": 2,
         "courses": 2,
-        "cohorts": 1,
-        # The demo learner and the Kyrgyz learners in the cohort, the others on their own.
-        "enrolments": 60,
-        "attendance days": 3,
+        # Bishkek (running) and Dushanbe (held two months ago, its tests on paper).
+        "cohorts": 2,
+        # The demo learner and the Kyrgyz learners in the cohort, the others on their own,
+        # and the 23 officers in Dushanbe.
+        "enrolments": 83,
+        "attendance days": 8,
         # Person n of a course reads n of its lessons (after the pre-test, where there is one).
         "lessons completed": 65,
-        # The pre-tests of the cohort's 11, and the post-tests of those who read everything.
-        "attempts": 13,
+        # The pre-tests of the cohort's 11, the post-tests of those who read everything, and
+        # Dushanbe's 23 pre- and post-tests typed in from paper.
+        "attempts": 59,
     }
     for role, login in data["logins"].items():
         user = get_user_by_username(login["username"])
@@ -50,11 +54,11 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
         "agencies": 20,
         "units": 11,
         "users": 5,
-        "learners": 59,
+        "learners": 75,
         "questions": 2,
         "courses": 2,
-        "cohorts": 1,
-        "enrolments": 60,
+        "cohorts": 2,
+        "enrolments": 83,
     }
     assert again["logins"] == data["logins"]
 

@@ -69,11 +69,16 @@ def seed_progress(world: DemoWorld) -> None:
         sa.select(Course).where(Course.retired_at.is_(None)).order_by(Course.slug)
     ).all()
     for course in courses:
+        # The learners of an event already over read nothing more.
         takers = list(
             db.session.scalars(
                 sa.select(User)
                 .join(Enrolment, Enrolment.user_id == User.id)
-                .where(Enrolment.course_id == course.id)
+                .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
+                .where(
+                    Enrolment.course_id == course.id,
+                    sa.or_(Cohort.id.is_(None), Cohort.ends_on >= world.now.date()),
+                )
                 .order_by(User.username)
             )
         )
