@@ -179,6 +179,13 @@ def register_request_hooks(app: Flask) -> None:
 
         return from_content(content, category=None)
 
+    @app.template_filter("serial")
+    def _serial(value: str) -> str:
+        """A certificate serial in four groups of four, as printed."""
+        from lms.certificates.serials import grouped
+
+        return grouped(value)
+
     @app.template_filter("localdate")
     def _local_date(value: Any) -> str:
         """A date in the reader's language and calendar (Solar Hijri in Afghan locales)."""
@@ -307,6 +314,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.assessments.views import bp as assessments_bp
     from lms.assessments.views import tests_bp
+    from lms.certificates import services as certificates
+    from lms.certificates.views import bp as certificates_bp
+    from lms.enrolments.services import enrolment_completed
     from lms.enrolments.views import bp as learning_bp
     from lms.enrolments.views import cohorts_bp
     from lms.main.views import bp as main_bp
@@ -319,6 +329,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(certificates_bp)
+    # Certificates are issued when a course completes (the enrolments domain only announces it).
+    enrolment_completed.connect(certificates.on_completed)
 
 
 def check_route_access(app: Flask) -> None:

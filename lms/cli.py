@@ -15,6 +15,8 @@ from lms.accounts.cli import tokens_group, users
 from lms.assessments import demo as assessments_demo
 from lms.assessments import services as assessments
 from lms.assessments.cli import questions
+from lms.certificates import demo as certificates_demo
+from lms.certificates.cli import certificates
 from lms.clitools import Refused, emit, json_option, transactional
 from lms.config import content_folders
 from lms.courses import demo as courses_demo
@@ -23,7 +25,7 @@ from lms.demo import DemoWorld
 from lms.enrolments import demo as enrolments_demo
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
-DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions]
+DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions, certificates]
 
 
 #: Demo seeders in dependency order (accounts ← courses ← enrolments ← …).
@@ -46,6 +48,7 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     enrolments_demo.seed_progress,
     assessments_demo.seed_post_tests,
     assessments_demo.seed_classroom_cohort,
+    certificates_demo.seed,
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")

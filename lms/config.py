@@ -56,6 +56,13 @@ class DefaultConfig:
     LANGUAGES = ["en", "ru", "uz", "kk", "ky", "tg", "fa_AF", "ps", "ur", "ar"]
     #: A language is offered once this share of the interface is translated.
     LANGUAGE_THRESHOLD = 0.9
+    #: Issue the certificate (and render its PDF) the moment a course is completed.
+    CERTIFICATES_AUTO_ISSUE = True
+    #: Countries whose certificates show the holder's full name on the public verification
+    #: page (everywhere else: initials, and a check of the name the verifier types).
+    VERIFY_FULL_NAME_COUNTRIES: list[str] = []
+    #: Verification requests per client address.
+    VERIFY_RATE_LIMIT = "30 per minute"
     #: Knowledge-gain reports count learners who gained at least this many points.
     REPORT_GAIN_THRESHOLD = 20.0
     BABEL_DEFAULT_LOCALE = "en"

@@ -125,8 +125,11 @@ def uses_solar_hijri(locale: Locale | str | None) -> bool:
     return parsed.territory == "AF" or (parsed.language == "ps" and not parsed.territory)
 
 
-def format_local_date(value: date | datetime | None, locale: Locale | str) -> str:
-    """A date for people: Solar Hijri in Afghan locales, the locale's own format elsewhere."""
+def format_local_date(
+    value: date | datetime | None, locale: Locale | str, style: str = "medium"
+) -> str:
+    """A date for people: Solar Hijri in Afghan locales, the locale's own format elsewhere
+    (``style``: Babel's "medium" or "long")."""
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
@@ -137,7 +140,7 @@ def format_local_date(value: date | datetime | None, locale: Locale | str) -> st
         text = f"{shamsi.day} {month} {shamsi.year}"
         # Dari and Pashto readers expect Persian digits.
         return text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-    return babel_format_date(day, format="medium", locale=parsed)
+    return babel_format_date(day, format=style, locale=parsed)
 
 
 def parse_local_date(text: str) -> date | None:

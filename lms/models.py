@@ -21,6 +21,7 @@ from lms.assessments.models import (
     QuestionVersion,
 )
 from lms.audit import AuditEvent
+from lms.certificates.models import Certificate, CertificatePdf
 from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.enrolments.models import Enrolment, LessonProgress
 
@@ -29,6 +30,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "BankUpload",
+    "Certificate",
+    "CertificatePdf",
     "Country",
     "Course",
     "Enrolment",

@@ -23,6 +23,7 @@ from flask import Flask, abort
 from flask_login import current_user
 
 from lms.accounts.models import Agency, Role, RoleGrant, Unit, User
+from lms.certificates.models import Certificate
 from lms.enrolments.models import Cohort, CohortTrainer
 from lms.extensions import login_manager
 
@@ -354,3 +355,18 @@ def sees_every_participant(user: Any, cohort: Cohort) -> bool:
 def can_mark(user: Any, cohort: Cohort) -> bool:
     """Mark written answers and enter classroom tests: the cohort's trainers and managers."""
     return _trains(user, cohort) or can_manage_cohort(user, cohort)
+
+
+# --- Certificates --------------------------------------------------------------------------------
+
+
+def can_view_certificate(user: Any, certificate: Certificate) -> bool:
+    """Its holder, coordinators of the holder's country (when issued), and admins."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return certificate.user_id == user.id or can_revoke_certificate(user, certificate)
+
+
+def can_revoke_certificate(user: Any, certificate: Certificate) -> bool:
+    """Coordinators of the holder's country (when issued), and admins."""
+    return _coordinates(user, certificate.country_code)

@@ -57,7 +57,14 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
         "COURSES_DIR": str(DATA_DIR / "courses"),
         "ASSESSMENTS_DIR": str(DATA_DIR / "assessments"),
-        "CERTIFICATES_DIR": str(DATA_DIR / "certificates"),
+        # The shipped certificate templates (they are product, not test data).
+        "CERTIFICATES_DIR": str(DATA_DIR.parents[1] / "certificates"),
+        # Rendering a PDF at every completion would slow the whole suite; the certificate
+        # tests and the browser tests turn it on.
+        "CERTIFICATES_AUTO_ISSUE": False,
+        # The suite checks certificates far more often than a visitor could; the rate
+        # limit itself is tested with its own address.
+        "VERIFY_RATE_LIMIT": "100000 per minute",
     }
     config.update(overrides)
     return config

@@ -4,7 +4,8 @@ Layers inside a domain: models and pure cores ← services ← permissions ← f
 API, CLI and demo seeders. Between domains: accounts ← courses ← enrolments ←
 assessments ← certificates; mentoring reads accounts, courses, enrolments and
 assessments; evaluation reads enrolments; reports, API and site pages may read all.
-Nothing imports reports, views, the API or the CLI, but the places that register them.
+Nothing imports reports, views, the API or the CLI, but the places that register them
+(and the API, whose report endpoints compute through lms.reports, not its views).
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def _violations() -> list[str]:
                 continue  # the places that assemble the app and the CLI
             if top in CORE and itop not in CORE:
                 rule = "core modules import no domain"
+            elif itop == "reports" and top == "api" and isub != "views":
+                pass  # the API is the reports' JSON face: it computes through them
             elif itop in {"reports", "api", "cli", "main"} and itop != top:
                 rule = f"nothing imports lms.{itop}"
             elif isub in TOP_LAYER and itop != top:

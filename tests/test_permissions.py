@@ -18,6 +18,8 @@ from lms.accounts.models import ImportBatch, Role
 from lms.assessments import attempts
 from lms.assessments.models import BankUpload, QuestionBank
 from lms.assessments.services import import_bank, read_bank_file
+from lms.certificates.models import Certificate, CertificatePdf
+from lms.certificates.serials import new_serial
 from lms.enrolments.models import Cohort, CohortMode, CohortTrainer, Enrolment
 from lms.extensions import db
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
@@ -117,6 +119,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cohorts.cohort": STAFF_OF_KG_COHORT,
     "reports.cohort_results": STAFF_OF_KG_COHORT,
     "reports.bank_analysis": MANAGERS,
+    # A KG learner's certificate: its holder (not an audience here), KG staff over them.
+    "certificates.pdf": PERSON_RECORD,
+    "certificates.record": MANAGERS_OF_KG,
+    "certificates.issue_for_cohort": MANAGERS_OF_KG,
+    "certificates.verify_form": EVERYONE,
+    "certificates.verify": EVERYONE,
+    "certificates.verify_json": EVERYONE,
     "cohorts.edit_cohort": MANAGERS_OF_KG,
     "cohorts.enrol": MANAGERS_OF_KG,
     "cohorts.withdraw": MANAGERS_OF_KG,
@@ -195,8 +204,23 @@ def _world():
         }
     }
     attempt = attempts.start(enrolment, course, "pre", language="en", now=clock.now())
+    # A certificate of the KG learner, as if issued on completing another course.
+    done = Enrolment(user_id=person.id, course_id=make_course("matrix-done").id,
+                     completed_at=clock.now())  # fmt: skip
+    db.session.add(done)
+    db.session.flush()
+    certificate = Certificate(
+        serial=new_serial(), enrolment_id=done.id, user_id=person.id, course_id=done.course_id,
+        course_version="1", country_code="KG", holder_name="Нурлан Асанов",
+        course_title="Done", language="en", template="completion-en",
+        completed_on=clock.now().date(), issuers=["UNODC"],
+    )  # fmt: skip
+    db.session.add(certificate)
+    db.session.flush()
+    db.session.add(CertificatePdf(certificate_id=certificate.id, content=b"%PDF-1.7", sha256="0"))
     db.session.flush()
     args = {
+        "serial": certificate.serial,
         "user_id": person.id,
         "grant_id": person.grants[0].id,
         "agency_id": agency.id,

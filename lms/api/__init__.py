@@ -91,6 +91,13 @@ def init_app(app: Flask) -> None:
         )(blueprint)
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
+    # The public certificate check is open to anyone: bounded per client address.
+    for endpoint in ("certificates.verify_form", "certificates.verify", "certificates.verify_json"):
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(
+                lambda: current_app.config["VERIFY_RATE_LIMIT"],
+                key_func=lambda: f"verify:{get_remote_address()}",
+            )(app.view_functions[endpoint])
     # The generated document is public, like this package's reference page.
     document = app.view_functions["api-docs.openapi_json"]
 

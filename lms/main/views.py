@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -19,11 +21,13 @@ bp = Blueprint("main", __name__, template_folder="templates")
 def index() -> ResponseReturnValue:
     """The landing page for visitors; the dashboard for signed-in users."""
     if current_user.is_authenticated:
+        courses = _my_courses()
         return render_template(
             "main/dashboard.html",
             role_labels=ROLE_LABELS,
-            courses=_my_courses(),
+            courses=courses,
             cohorts=_my_cohorts(),
+            certificates=_my_certificates(courses),
         )
     return render_template("main/landing.html")
 
@@ -61,6 +65,21 @@ def _my_courses() -> list[dict[str, object]]:
         )
     rows.sort(key=lambda row: (row["enrolment"].completed_at is not None, row["title"]))
     return rows
+
+
+def _my_certificates(courses: list[dict[str, Any]]) -> dict[int, object]:
+    """The certificates of the completed courses, by enrolment (one query, none when no
+    course is completed)."""
+    from lms.certificates.models import Certificate
+    from lms.extensions import db
+
+    completed = [row["enrolment"].id for row in courses if row["enrolment"].completed_at]
+    if not completed:
+        return {}
+    found = db.session.scalars(
+        db.select(Certificate).where(Certificate.enrolment_id.in_(completed))
+    )
+    return {c.enrolment_id: c for c in found}
 
 
 def _my_cohorts() -> list[dict[str, object]]:

@@ -49,7 +49,7 @@ def live_server(make_database) -> Iterator[LiveServer]:
     Unlike the other tests, data here is really committed: the browser and the test
     talk to the server through HTTP only. CSRF protection is on, as in production.
     """
-    app = make_test_app(make_database("e2e"), WTF_CSRF_ENABLED=True)
+    app = make_test_app(make_database("e2e"), WTF_CSRF_ENABLED=True, CERTIFICATES_AUTO_ISSUE=True)
     frozen = clock.FrozenClock(datetime.now(UTC).replace(microsecond=0))
     app.extensions["lms.clock"] = frozen
     with app.app_context():
