@@ -16,7 +16,8 @@ from flask_login import current_user
 from lms import permissions
 from lms.accounts.models import AGENCY_TYPE_LABELS, Role
 from lms.accounts.organisations import country_name
-from lms.assessments.models import Question, QuestionBank, QuestionVersion
+from lms.assessments.models import QuestionBank
+from lms.assessments.services import current_questions
 from lms.enrolments import cohorts
 from lms.enrolments.models import Cohort
 from lms.extensions import db
@@ -164,16 +165,5 @@ def bank_analysis(bank_id: int) -> ResponseReturnValue:
 
 
 def _question_names(bank: QuestionBank) -> dict[str, str]:
-    """Each question key of the bank with its current name (one query)."""
-    rows = db.session.execute(
-        sa.select(Question.key, QuestionVersion.name)
-        .join(
-            QuestionVersion,
-            sa.and_(
-                QuestionVersion.question_id == Question.id,
-                QuestionVersion.version == Question.current_version,
-            ),
-        )
-        .where(Question.bank_id == bank.id)
-    )
-    return dict(rows.all())
+    """Each live question key of the bank with its current name (one query)."""
+    return {question.key: version.name for question, version in current_questions(bank)}

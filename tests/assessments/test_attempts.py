@@ -3,7 +3,6 @@ forms, and the pages (with tampered fields and other learners refused)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,11 @@ from lms.assessments.models import Attempt, AttemptItem, AttemptStatus
 from lms.assessments.services import import_bank, read_bank_file
 from lms.audit import AuditEvent
 from lms.courses.models import Course
-from lms.db import write_intent
 from lms.enrolments import cohorts, services
 from lms.enrolments.models import Enrolment
 from lms.errors import Conflict, Invalid, NotAllowed
 from lms.extensions import db
+from tests.concurrency import race
 from tests.conftest import make_test_app
 from tests.factories import make_cohort, make_course, make_user, sign_in
 
@@ -285,32 +284,9 @@ def test_fifty_concurrent_submits_score_once(make_database):
         attempts.save(attempt, _right_answers(attempt), now=clock.now())
         db.session.commit()
         attempt_id = attempt.id
-    barrier = threading.Barrier(50)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def submit() -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                with write_intent():
-                    found = db.session.get(Attempt, attempt_id)
-                    won = attempts.submit(found, now=clock.now())
-                    db.session.commit()
-                outcome: object = won
-            except Exception as error:  # recorded, then asserted on below
-                db.session.rollback()
-                outcome = error
-            finally:
-                db.session.remove()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=submit) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = race(
+        app, lambda: attempts.submit(db.session.get(Attempt, attempt_id), now=clock.now())
+    )
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == [], errors[:3]
     assert results.count(True) == 1 and results.count(False) == 49

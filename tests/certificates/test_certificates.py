@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,12 @@ from lms.audit import AuditEvent
 from lms.certificates import serials, services
 from lms.certificates.models import Certificate, CertificatePdf, CertificateStatus
 from lms.courses.models import Course as _Course
-from lms.db import write_intent
 from lms.enrolments import services as enrolments
 from lms.enrolments.models import Enrolment
 from lms.errors import Conflict, Invalid, NotAllowed
 from lms.extensions import db
 from tests.assessments.test_attempts import _course, _right_answers
+from tests.concurrency import race
 from tests.conftest import make_test_app
 from tests.factories import make_user, sign_in
 
@@ -154,31 +153,10 @@ def test_fifty_concurrent_issues_give_one_certificate(make_database):
         upgrade()
         enrolment_id = _complete().id
         db.session.commit()
-    barrier = threading.Barrier(50)
-    serials_seen: list[object] = []
-    lock = threading.Lock()
-
-    def issue() -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                with write_intent():
-                    found = services.issue(db.session.get(Enrolment, enrolment_id), now=clock.now())
-                    db.session.commit()
-                    outcome: object = found.serial
-            except Exception as error:  # recorded, then asserted on below
-                db.session.rollback()
-                outcome = error
-            finally:
-                db.session.remove()
-            with lock:
-                serials_seen.append(outcome)
-
-    threads = [threading.Thread(target=issue) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    serials_seen = race(
+        app,
+        lambda: services.issue(db.session.get(Enrolment, enrolment_id), now=clock.now()).serial,
+    )
     errors = [s for s in serials_seen if isinstance(s, Exception)]
     assert errors == [], errors[:3]
     assert len(serials_seen) == 50 and len(set(serials_seen)) == 1
