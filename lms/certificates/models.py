@@ -50,6 +50,8 @@ class Certificate(db.Model):
     language: Mapped[str] = mapped_column(sa.String(20))
     template: Mapped[str] = mapped_column(sa.String(100))
     completed_on: Mapped[date] = mapped_column(sa.Date)
+    #: The last day it is valid (the course's validity from completion); None: no end.
+    expires_on: Mapped[date | None] = mapped_column(sa.Date)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Per cent; None when the course has no such test.
     pre_score: Mapped[float | None] = mapped_column(sa.Float)
@@ -72,6 +74,12 @@ class Certificate(db.Model):
     pdf: Mapped[CertificatePdf | None] = relationship(
         back_populates="certificate", uselist=False, lazy="raise_on_sql"
     )
+
+    def state(self, today: date) -> str:
+        """What the verification page says: "valid", "expired", "revoked", "superseded"."""
+        if self.status is CertificateStatus.VALID and self.expires_on and today > self.expires_on:
+            return "expired"
+        return self.status.value
 
     @property
     def gain(self) -> float | None:

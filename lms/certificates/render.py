@@ -58,6 +58,7 @@ class Facts:
     hours: str | None
     issuers: list[str]
     verify_url: str
+    valid_until: str | None = None
     place: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

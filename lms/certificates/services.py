@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,7 @@ def issue(enrolment: Enrolment, *, now: datetime, by: Any = None) -> Certificate
         language=language,
         template=template.name,
         completed_on=enrolment.completed_at.date(),
+        expires_on=_expiry(enrolment.completed_at.date(), course.certificate_valid_years),
         issued_at=now,
         pre_score=scores.pre,
         post_score=scores.post,
@@ -162,6 +163,17 @@ def issue(enrolment: Enrolment, *, now: datetime, by: Any = None) -> Certificate
         course=course.slug,
     )
     return certificate
+
+
+def _expiry(completed: date, years: int | None) -> date | None:
+    """The last valid day, ``years`` after completion (29 February gives 28 February)."""
+    if not years:
+        return None
+    try:
+        end = completed.replace(year=completed.year + years)
+    except ValueError:
+        end = completed.replace(year=completed.year + years, day=28)
+    return end - timedelta(days=1)
 
 
 def _supersede_older(certificate: Certificate) -> None:
@@ -208,6 +220,9 @@ def facts(certificate: Certificate) -> render.Facts:
         hours=None if certificate.hours is None else _number(certificate.hours, locale),
         issuers=list(certificate.issuers),
         verify_url=verify_url(certificate.serial),
+        valid_until=format_local_date(certificate.expires_on, locale, style="long")
+        if certificate.expires_on
+        else None,
         extra={"name_lang": name_lang} if name_lang else {},
     )
 

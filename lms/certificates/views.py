@@ -90,6 +90,7 @@ def record(serial: str) -> ResponseReturnValue:
     return render_template(
         "certificates/record.html",
         certificate=found,
+        state=_status(found),
         grouped=serials.grouped(found.serial),
         error=error,
         form=ConfirmForm(),
@@ -140,7 +141,8 @@ def certificate_panel(enrolment: Enrolment, course: Any) -> dict[str, Any] | Non
 
 
 def _status(found: Certificate) -> str:
-    return found.status.value
+    """valid, expired, revoked or superseded, as of today."""
+    return found.state(clock.now().date())
 
 
 def _audit_check(found: Certificate | None, typed: str, **details: Any) -> None:
@@ -210,6 +212,7 @@ def verify(serial: str) -> ResponseReturnValue:
         if _full_name_shown(found)
         else services.initials(found.holder_name_latin or found.holder_name),
         match=match,
+        state=_status(found),
         form=ConfirmForm(),
     )
 
@@ -237,6 +240,8 @@ def verify_json(serial: str) -> ResponseReturnValue:
         if _full_name_shown(found)
         else services.initials(found.holder_name_latin or found.holder_name),
     }
+    if found.expires_on is not None:
+        body["expires_on"] = found.expires_on.isoformat()
     if found.status is CertificateStatus.REVOKED:
         body["revoked_on"] = found.revoked_at.date().isoformat() if found.revoked_at else None
         body["revoked_reason"] = found.revoke_reason

@@ -74,6 +74,8 @@ class CourseSource:
     self_enrolment: bool
     requires_attendance: bool
     min_attendance: int = 100
+    #: Years a certificate of this course stays valid (None: it does not expire).
+    certificate_valid_years: int | None = None
     #: The course's tests by kind ("pre", "post", "check:<module>"), as TestDefinition dicts.
     tests: dict[str, dict[str, Any]] = field(default_factory=dict)
     modules: list[ModuleSource] = field(default_factory=list)
@@ -209,6 +211,20 @@ def _min_attendance(data: dict[str, Any], path: Path, problems: _Collector) -> i
             "'min_attendance' must be a whole number of per cent from 1 to 100",
         )
         return 100
+    return value
+
+
+def _valid_years(data: dict[str, Any], path: Path, problems: _Collector) -> int | None:
+    value = data.get("certificate_valid_years")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        problems.add(
+            path,
+            _line_of(path, "certificate_valid_years"),
+            "'certificate_valid_years' must be a whole number of years from 1 to 50",
+        )
+        return None
     return value
 
 
@@ -462,6 +478,7 @@ def _load_course(
         self_enrolment=bool(data.get("self_enrolment", True)),
         requires_attendance=bool(data.get("requires_attendance", False)),
         min_attendance=_min_attendance(data, path, problems),
+        certificate_valid_years=_valid_years(data, path, problems),
     )
     course.tests = _load_tests(folder, data, path, known_tests, problems, course.pass_mark)
     course.pre_test = course.tests["pre"]["bank"] if "pre" in course.tests else None

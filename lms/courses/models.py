@@ -42,6 +42,8 @@ class Course(db.Model):
     requires_attendance: Mapped[bool] = mapped_column(default=False)
     #: Share of a cohort's days (per cent) a learner must attend when attendance is required.
     min_attendance: Mapped[int] = mapped_column(default=100, server_default="100")
+    #: Years a certificate of the course stays valid; None: it does not expire.
+    certificate_valid_years: Mapped[int | None] = mapped_column()
     #: sha256 of the course as read: a sync with the same hash writes nothing.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,6 +30,7 @@ COURSE_FIELDS = (
     "self_enrolment",
     "requires_attendance",
     "min_attendance",
+    "certificate_valid_years",
     "tests",
 )
 

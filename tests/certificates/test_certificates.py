@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,20 @@ def test_the_public_check_is_rate_limited_per_address(app, frozen_clock, monkeyp
         for _ in range(4)
     ]
     assert codes == [404, 404, 404, 429]
+
+
+def test_a_certificate_of_a_course_with_a_validity_expires(app, frozen_clock, tmp_path):
+    enrolment = _complete()
+    db.session.get(_Course, enrolment.course_id).certificate_valid_years = 2
+    certificate = services.issue(enrolment, now=clock.now())
+    db.session.commit()
+    # Completed on Monday 2 March 2026: valid through Wednesday 1 March 2028.
+    assert certificate.expires_on == date(2028, 3, 1)
+    assert "Valid until" in _pdf_text(services.pdf_of(certificate), tmp_path)
+    assert "March 1, 2028" in _pdf_text(services.pdf_of(certificate), tmp_path)
+    client = app.test_client()
+    assert "It is valid until" in client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    frozen_clock.advance(timedelta(days=731))
+    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert "This certificate expired on" in page
+    assert client.get(f"/verify/{certificate.serial}.json").get_json()["status"] == "expired"

@@ -101,6 +101,11 @@ def test_the_test_course_reads(app):
             "from 1 to 100",
         ),
         (
+            lambda f: _append(f / "demo-course/course.yaml", "certificate_valid_years: two\n"),
+            "course.yaml:19",
+            "whole number of years from 1 to 50",
+        ),
+        (
             lambda f: _append(f / "demo-course/ru/course.yaml", "objectives:\n  lo-7: Текст\n"),
             "ru/course.yaml:4",
             "unknown objective 'lo-7'",
