@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-ANONYMOUS_PAGES = ["/", "/login", "/activate", "/login/forgot", "/no-such-page"]
+ANONYMOUS_PAGES = ["/", "/login", "/activate", "/login/forgot", "/no-such-page", "/verify"]
 ADMIN_PAGES = ["/", "/people/", "/people/new", "/organisations/", "/organisations/KG",
                "/account", "/questions/", "/people/import", "/audit", "/cohorts/2/results",
                "/questions/banks/1/analysis"]  # fmt: skip
