@@ -121,6 +121,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.bank_analysis": MANAGERS,
     # A KG learner's certificate: its holder (not an audience here), KG staff over them.
     "certificates.pdf": PERSON_RECORD,
+    "certificates.credential": PERSON_RECORD,
+    "certificates.jwks": EVERYONE,
     "certificates.record": MANAGERS_OF_KG,
     "certificates.issue_for_cohort": MANAGERS_OF_KG,
     "certificates.verify_form": EVERYONE,
@@ -213,7 +215,7 @@ def _world():
         serial=new_serial(), enrolment_id=done.id, user_id=person.id, course_id=done.course_id,
         course_version="1", country_code="KG", holder_name="Нурлан Асанов",
         course_title="Done", language="en", template="completion-en",
-        completed_on=clock.now().date(), issuers=["UNODC"],
+        completed_on=clock.now().date(), issuers=["UNODC"], credential="not.a.jwt",
     )  # fmt: skip
     db.session.add(certificate)
     db.session.flush()

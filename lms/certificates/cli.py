@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from flask.cli import AppGroup
 
 from lms import clock
 from lms.accounts.models import User
-from lms.certificates import serials, services
+from lms.certificates import credentials, serials, services
 from lms.certificates.models import Certificate
 from lms.clitools import Refused, emit, json_option, transactional
 from lms.courses.models import Course
@@ -134,3 +135,55 @@ def revoke(serial: str, reason: str, as_json: bool) -> None:
         as_json=as_json,
         text=f"{serials.grouped(found.serial)} revoked",
     )
+
+
+@certificates.command("verify")
+@click.argument("credential")
+@click.option(
+    "--jwks", "jwks_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Verify with these public keys (a JWKS file) instead of this installation's.",
+)  # fmt: skip
+@json_option
+@transactional
+def verify(credential: str, jwks_path: Path | None, as_json: bool) -> None:
+    """Check a signed credential (a .jwt file, or the token itself) offline: signature,
+    claims and validity; then, where this installation knows the certificate, whether it
+    was revoked or replaced."""
+    token = credential
+    try:
+        if Path(credential).is_file():
+            token = Path(credential).read_text(encoding="utf-8")
+    except OSError:  # a token is longer than a file name may be
+        pass
+    if jwks_path is not None:
+        try:
+            ring = credentials.ring_from_jwks(json.loads(jwks_path.read_text(encoding="utf-8")))
+        except (ValueError, OSError) as error:
+            raise Refused(f"{jwks_path}: not a JWKS document ({error})", as_json=as_json) from None
+    else:
+        ring = services.key_ring()
+    try:
+        claims = credentials.verify(token, ring, now=clock.now())
+    except credentials.CredentialError as error:
+        raise Refused(f"not valid ({error.reason}): {error.message}", as_json=as_json) from None
+    serial = str(claims["jti"]).rsplit(":", 1)[-1]
+    known = services.find(serial)
+    state = known.state(clock.now().date()) if known is not None else "unknown here"
+    subject = claims["vc"]["credentialSubject"]
+    emit(
+        {
+            "signature": "valid",
+            "serial": serials.grouped(serial),
+            "holder": subject.get("name"),
+            "achievement": subject["achievement"]["name"],
+            "issuer": claims["iss"],
+            "status": state,
+        },
+        as_json=as_json,
+        text=(
+            f"signature valid: {serials.grouped(serial)}, {subject['achievement']['name']}, "
+            f"{subject.get('name')}; status here: {state}"
+        ),
+    )
+    if known is not None and state != "valid":
+        raise Refused(f"{serials.grouped(serial)} is {state}", as_json=as_json)

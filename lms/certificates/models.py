@@ -70,6 +70,8 @@ class Certificate(db.Model):
         sa.ForeignKey("certificate.id", ondelete="SET NULL")
     )
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: The Open Badges 3.0 credential, a JWT signed with Ed25519 (lms.certificates.credentials).
+    credential: Mapped[str | None] = mapped_column(sa.Text)
 
     pdf: Mapped[CertificatePdf | None] = relationship(
         back_populates="certificate", uselist=False, lazy="raise_on_sql"

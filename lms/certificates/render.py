@@ -148,9 +148,10 @@ def _find(template: Template, name: str) -> Path:
     return next(f / name for f in template.folders if (f / name).is_file())
 
 
-def pdf(template: Template, facts: Facts) -> bytes:
-    """The certificate as a PDF (A4 landscape, fonts embedded and subset)."""
-    from weasyprint import HTML
+def pdf(template: Template, facts: Facts, attachments: Mapping[str, str] | None = None) -> bytes:
+    """The certificate as a PDF (A4 landscape, fonts embedded and subset), with
+    ``attachments`` (file name → text) embedded as files, such as the signed credential."""
+    from weasyprint import HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
@@ -159,7 +160,11 @@ def pdf(template: Template, facts: Facts) -> bytes:
         base_url=template.folders[0].as_uri() + "/",
         url_fetcher=_fetcher(template),
     )
-    return document.write_pdf(font_config=fonts)
+    files = [
+        Attachment(string=text, name=name, relationship="Supplement")
+        for name, text in (attachments or {}).items()
+    ]
+    return document.write_pdf(font_config=fonts, attachments=files)
 
 
 def issuers_for(template: Template, country_code: str | None) -> list[str]:

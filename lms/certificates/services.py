@@ -10,6 +10,7 @@ new certificate, which supersedes the older ones of that course.
 from __future__ import annotations
 
 import hashlib
+import os
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,7 +27,7 @@ from lms import audit
 from lms.accounts.models import User
 from lms.assessments.attempts import POST, PRE
 from lms.assessments.models import Attempt, AttemptStatus
-from lms.certificates import render, serials
+from lms.certificates import credentials, render, serials
 from lms.certificates.models import Certificate, CertificatePdf, CertificateStatus
 from lms.config import content_folders
 from lms.courses.models import Course
@@ -103,6 +104,9 @@ def issue(enrolment: Enrolment, *, now: datetime, by: Any = None) -> Certificate
     holder = db.session.get(User, enrolment.user_id)
     if course is None or holder is None:
         raise Invalid(gettext("This enrolment has no course or no learner."))
+    ring = key_ring()
+    if ring.signing is None:
+        raise Invalid(gettext("Certificates cannot be signed: no signing key is configured."))
     template = template_for(holder.locale or course.languages[0])
     language = template.language
     scores = scores_of(enrolment)
@@ -133,7 +137,10 @@ def issue(enrolment: Enrolment, *, now: datetime, by: Any = None) -> Certificate
         with db.session.begin_nested():
             db.session.add(certificate)
             db.session.flush()  # the unique enrolment decides a race here
-            content = render.pdf(template, facts(certificate))
+            certificate.credential = credentials.sign(achievement(certificate, course), key_ring())
+            content = render.pdf(
+                template, facts(certificate), {CREDENTIAL_FILE: certificate.credential}
+            )
             db.session.add(
                 CertificatePdf(
                     certificate_id=certificate.id,
@@ -163,6 +170,47 @@ def issue(enrolment: Enrolment, *, now: datetime, by: Any = None) -> Certificate
         course=course.slug,
     )
     return certificate
+
+
+CREDENTIAL_FILE = "credential.jwt"
+
+
+def key_ring() -> credentials.KeyRing:
+    """The signing key (``SIGNING_KEY``, PEM; in development and tests one generated into
+    the instance folder) and the retired public keys that still verify."""
+    pem = current_app.config.get("SIGNING_KEY")
+    if not pem and current_app.config["ENV"] in ("development", "testing"):
+        path = Path(current_app.instance_path) / "signing-key.pem"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(credentials.new_private_pem())
+        pem = path.read_bytes()
+    return credentials.key_ring(pem, current_app.config.get("SIGNING_KEYS_RETIRED") or [])
+
+
+def achievement(certificate: Certificate, course: Course) -> credentials.Achievement:
+    """What the certificate's credential says."""
+    site = current_app.config["SITE_URL"].rstrip("/")
+    summary = pick_text(course.texts, course.languages, certificate.language).get("summary", "")
+    return credentials.Achievement(
+        serial=certificate.serial,
+        verify_url=verify_url(certificate.serial),
+        issuer_url=site,
+        issuer_name="; ".join(certificate.issuers),
+        holder_name=certificate.holder_name_latin or certificate.holder_name,
+        course_url=f"{site}/courses/{course.slug}",
+        course_title=certificate.course_title,
+        course_summary=summary or certificate.course_title,
+        criteria=(
+            "Took the pre-test, completed every lesson and passed the post-test "
+            f"(pass mark {course.pass_mark}%)."
+        ),
+        issued_at=certificate.issued_at,
+        completed_on=certificate.completed_on,
+        expires_on=certificate.expires_on,
+    )
 
 
 def _expiry(completed: date, years: int | None) -> date | None:

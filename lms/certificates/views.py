@@ -64,6 +64,32 @@ def pdf(serial: str) -> ResponseReturnValue:
     )
 
 
+@bp.route("/certificates/<serial>.jwt")
+@signed_in
+def credential(serial: str) -> ResponseReturnValue:
+    """The signed Open Badges credential (a JWT), for wallets and offline verification."""
+    found = _visible(serial)
+    if not found.credential:
+        abort(404)
+    return Response(
+        found.credential,
+        mimetype="application/jwt",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificate-{found.serial}.jwt"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/.well-known/jwks.json")
+@public
+def jwks() -> ResponseReturnValue:
+    """The public keys that verify credentials: the current one and the retired ones."""
+    response = jsonify(services.key_ring().jwks())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 @bp.route("/certificates/<serial>", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def record(serial: str) -> ResponseReturnValue:
