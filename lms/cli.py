@@ -148,6 +148,26 @@ def list_content(as_json: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in [*DOMAIN_GROUPS, content]:
+    for group in [*DOMAIN_GROUPS, content, jobs]:
         lms_group.add_command(group)
     app.cli.add_command(lms_group)
+
+
+jobs = AppGroup("jobs", help="Background jobs (RQ on Redis).")
+
+
+@jobs.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
+def jobs_worker(burst: bool) -> None:
+    """Run the jobs queued on Redis (LMS_REDIS_URL), inside this app."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from lms.certificates.bundles import QUEUE
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise Refused("LMS_REDIS_URL is not set: jobs run at once, without a worker")
+    connection = Redis.from_url(url)
+    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)

@@ -21,7 +21,7 @@ from lms.assessments.models import (
     QuestionVersion,
 )
 from lms.audit import AuditEvent
-from lms.certificates.models import Certificate, CertificatePdf
+from lms.certificates.models import Certificate, CertificateBundle, CertificatePdf
 from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.enrolments.models import Enrolment, LessonProgress
 
@@ -31,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "BankUpload",
     "Certificate",
+    "CertificateBundle",
     "CertificatePdf",
     "Country",
     "Course",

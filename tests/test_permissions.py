@@ -18,7 +18,12 @@ from lms.accounts.models import ImportBatch, Role
 from lms.assessments import attempts
 from lms.assessments.models import BankUpload, QuestionBank
 from lms.assessments.services import import_bank, read_bank_file
-from lms.certificates.models import Certificate, CertificatePdf
+from lms.certificates.models import (
+    BundleStatus,
+    Certificate,
+    CertificateBundle,
+    CertificatePdf,
+)
 from lms.certificates.serials import new_serial
 from lms.enrolments.models import Cohort, CohortMode, CohortTrainer, Enrolment
 from lms.extensions import db
@@ -125,6 +130,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "certificates.jwks": EVERYONE,
     "certificates.record": MANAGERS_OF_KG,
     "certificates.issue_for_cohort": MANAGERS_OF_KG,
+    "certificates.request_bundle": MANAGERS_OF_KG,
+    "certificates.bundle": MANAGERS_OF_KG,
+    "certificates.bundle_zip": MANAGERS_OF_KG,
     "certificates.verify_form": EVERYONE,
     "certificates.verify": EVERYONE,
     "certificates.verify_json": EVERYONE,
@@ -220,9 +228,12 @@ def _world():
     db.session.add(certificate)
     db.session.flush()
     db.session.add(CertificatePdf(certificate_id=certificate.id, content=b"%PDF-1.7", sha256="0"))
+    bundle = CertificateBundle(cohort_id=cohort.id, status=BundleStatus.DONE, content=b"PK")
+    db.session.add(bundle)
     db.session.flush()
     args = {
         "serial": certificate.serial,
+        "bundle_id": bundle.id,
         "user_id": person.id,
         "grant_id": person.grants[0].id,
         "agency_id": agency.id,

@@ -103,3 +103,33 @@ class CertificatePdf(db.Model):
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     certificate: Mapped[Certificate] = relationship(back_populates="pdf")
+
+
+class BundleStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CertificateBundle(db.Model):
+    """A cohort's certificates as one ZIP file, built by a background job (or at once
+    without Redis); ``done`` of ``total`` is its progress."""
+
+    __tablename__ = "certificate_bundle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    status: Mapped[BundleStatus] = mapped_column(
+        value_enum(BundleStatus, 20), default=BundleStatus.QUEUED
+    )
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    #: The ZIP file once built (in the database: every app host can serve it).
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,8 +26,13 @@ from flask_login import current_user
 
 from lms import audit, clock, permissions
 from lms.accounts.models import Role
-from lms.certificates import serials, services
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates import bundles, serials, services
+from lms.certificates.models import (
+    BundleStatus,
+    Certificate,
+    CertificateBundle,
+    CertificateStatus,
+)
 from lms.db import writes
 from lms.enrolments import cohorts
 from lms.enrolments import services as enrolments
@@ -272,3 +277,65 @@ def verify_json(serial: str) -> ResponseReturnValue:
         body["revoked_on"] = found.revoked_at.date().isoformat() if found.revoked_at else None
         body["revoked_reason"] = found.revoke_reason
     return jsonify(body)
+
+
+# --- A cohort's certificates as one ZIP ---------------------------------------------------------
+
+
+def _managed_cohort(cohort_id: int) -> Any:
+    cohort = cohorts.get_cohort(cohort_id)
+    if cohort is None or not permissions.can_view_cohort(current_user, cohort):
+        abort(404)
+    if not permissions.can_manage_cohort(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+@bp.route("/cohorts/<int:cohort_id>/certificates/bundle", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def request_bundle(cohort_id: int) -> ResponseReturnValue:
+    """Start building the cohort's certificates as one ZIP (a background job with Redis)."""
+    cohort = _managed_cohort(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    bundle = bundles.request_bundle(cohort, by=current_user, now=clock.now())
+    db.session.commit()
+    bundles.start(bundle)
+    return redirect(url_for("certificates.bundle", bundle_id=bundle.id))
+
+
+def _bundle(bundle_id: int) -> CertificateBundle:
+    found = db.session.get(CertificateBundle, bundle_id)
+    if found is None:
+        abort(404)
+    cohort = cohorts.get_cohort(found.cohort_id)
+    if cohort is None or not permissions.can_manage_cohort(current_user, cohort):
+        abort(404)
+    return found
+
+
+@bp.route("/certificates/bundles/<int:bundle_id>")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def bundle(bundle_id: int) -> ResponseReturnValue:
+    """The bundle's progress (the page refreshes itself while it is being built)."""
+    found = _bundle(bundle_id)
+    return render_template(
+        "certificates/bundle.html", bundle=found, cohort=cohorts.get_cohort(found.cohort_id)
+    )
+
+
+@bp.route("/certificates/bundles/<int:bundle_id>.zip")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def bundle_zip(bundle_id: int) -> ResponseReturnValue:
+    found = _bundle(bundle_id)
+    if found.status is not BundleStatus.DONE or found.content is None:
+        abort(404)
+    name = f"cohort-{found.cohort_id}-certificates.zip"
+    return Response(
+        found.content,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

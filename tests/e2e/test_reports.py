@@ -3,6 +3,8 @@ Russian); an administrator reads a bank's item analysis."""
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,5 +53,28 @@ def test_admin_reads_the_item_analysis_of_a_bank(browser, live_server, screensho
         expect(page.get_by_role("heading", level=1)).to_contain_text("Item analysis")
         expect(page.get_by_text("Questions · All attempts")).to_be_visible()
         screenshot("item-analysis-desktop", page)
+    finally:
+        context.close()
+
+
+def test_admin_downloads_a_cohorts_certificates_as_one_zip(browser, live_server, screenshot):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "admin")
+        page.goto("/cohorts/")
+        page.get_by_role("link", name="Investigators' course, Dushanbe").click()
+        page.get_by_role("button", name="Issue certificates").click()
+        page.get_by_role("button", name="All certificates as one ZIP").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Certificates of the cohort")
+        expect(page.get_by_text("in one ZIP file")).to_be_visible()
+        screenshot("certificate-bundle-desktop", page)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download (ZIP)").click()
+        with zipfile.ZipFile(download.value.path()) as archive:
+            names = archive.namelist()
+        assert "manifest.csv" in names and any(n.endswith(".pdf") for n in names)
     finally:
         context.close()
