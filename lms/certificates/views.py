@@ -128,15 +128,22 @@ def record(serial: str) -> ResponseReturnValue:
     ), (422 if error else 200)
 
 
-@bp.route("/cohorts/<int:cohort_id>/certificates", methods=["POST"])
-@roles_required(Role.COORDINATOR, Role.ADMIN)
-def issue_for_cohort(cohort_id: int) -> ResponseReturnValue:
-    """Issue the certificates of a cohort's completed participants that have none yet."""
+def _managed_cohort(cohort_id: int) -> Any:
+    """A cohort the signed-in coordinator or admin manages (404 out of sight, 403 in sight
+    but not theirs to manage)."""
     cohort = cohorts.get_cohort(cohort_id)
     if cohort is None or not permissions.can_view_cohort(current_user, cohort):
         abort(404)
     if not permissions.can_manage_cohort(current_user, cohort):
         abort(403)
+    return cohort
+
+
+@bp.route("/cohorts/<int:cohort_id>/certificates", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def issue_for_cohort(cohort_id: int) -> ResponseReturnValue:
+    """Issue the certificates of a cohort's completed participants that have none yet."""
+    cohort = _managed_cohort(cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -280,15 +287,6 @@ def verify_json(serial: str) -> ResponseReturnValue:
 
 
 # --- A cohort's certificates as one ZIP ---------------------------------------------------------
-
-
-def _managed_cohort(cohort_id: int) -> Any:
-    cohort = cohorts.get_cohort(cohort_id)
-    if cohort is None or not permissions.can_view_cohort(current_user, cohort):
-        abort(404)
-    if not permissions.can_manage_cohort(current_user, cohort):
-        abort(403)
-    return cohort
 
 
 @bp.route("/cohorts/<int:cohort_id>/certificates/bundle", methods=["POST"])
