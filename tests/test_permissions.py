@@ -79,6 +79,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     },  # someone else's token
     "accounts.recovery_codes": SIGNED_IN_ONLY,
     "accounts.change_password": SIGNED_IN_ONLY,
+    "accounts.certificate_scores": SIGNED_IN_ONLY,
     "accounts.end_other_sessions": SIGNED_IN_ONLY,
     "accounts.issue_activation": MANAGERS_OF_KG,
     "accounts.activation_slips": MANAGERS,

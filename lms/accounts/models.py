@@ -156,6 +156,9 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     #: Preferred language (any code); the interface falls back where it has no translation.
     locale: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The person agreed to show their pre- and post-test scores as evidence in the signed
+    #: credential of each certificate issued from now on (off unless they choose it).
+    share_scores: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(default=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: sha256 of a one-time activation code (printed on a slip); None when none is pending.

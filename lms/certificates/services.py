@@ -137,7 +137,9 @@ def issue(enrolment: Enrolment, *, now: datetime, by: Any = None) -> Certificate
         with db.session.begin_nested():
             db.session.add(certificate)
             db.session.flush()  # the unique enrolment decides a race here
-            certificate.credential = credentials.sign(achievement(certificate, course), key_ring())
+            certificate.credential = credentials.sign(
+                achievement(certificate, course, share_scores=holder.share_scores), ring
+            )
             content = render.pdf(
                 template, facts(certificate), {CREDENTIAL_FILE: certificate.credential}
             )
@@ -190,8 +192,11 @@ def key_ring() -> credentials.KeyRing:
     return credentials.key_ring(pem, current_app.config.get("SIGNING_KEYS_RETIRED") or [])
 
 
-def achievement(certificate: Certificate, course: Course) -> credentials.Achievement:
-    """What the certificate's credential says."""
+def achievement(
+    certificate: Certificate, course: Course, *, share_scores: bool = False
+) -> credentials.Achievement:
+    """What the certificate's credential says (with the scores as evidence only where the
+    holder agreed)."""
     site = current_app.config["SITE_URL"].rstrip("/")
     summary = pick_text(course.texts, course.languages, certificate.language).get("summary", "")
     return credentials.Achievement(
@@ -210,7 +215,23 @@ def achievement(certificate: Certificate, course: Course) -> credentials.Achieve
         issued_at=certificate.issued_at,
         completed_on=certificate.completed_on,
         expires_on=certificate.expires_on,
+        evidence=_evidence(certificate) if share_scores else [],
     )
+
+
+def _evidence(certificate: Certificate) -> list[dict[str, Any]]:
+    if certificate.pre_score is None and certificate.post_score is None:
+        return []
+    return [
+        {
+            "type": ["Evidence"],
+            "name": "Pre-test and post-test scores",
+            "description": (
+                f"Pre-test {certificate.pre_score}%, post-test {certificate.post_score}% "
+                "(first pre-test attempt, best post-test attempt)."
+            ),
+        }
+    ]
 
 
 def _expiry(completed: date, years: int | None) -> date | None:

@@ -126,3 +126,24 @@ def test_the_cli_verifies_a_credential_file_offline(app, runner, frozen_clock, t
     assert certificate.status is CertificateStatus.REVOKED
     revoked = runner.invoke(args=["lms", "certificates", "verify", download.data.decode()])
     assert revoked.exit_code == 1 and "is revoked" in revoked.stderr
+
+
+def test_scores_are_evidence_only_where_the_learner_agreed(app, frozen_clock):
+    enrolment = _complete()
+    holder = db.session.get(Enrolment, enrolment.id).user
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, holder)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Scores left out" in page
+    agreed = client.post("/account/certificate-scores", data={"share": "1"}, follow_redirects=True)
+    assert "will show your scores" in agreed.get_data(as_text=True)
+    db.session.expire_all()
+    assert holder.share_scores is True
+    certificate = services.issue(db.session.get(Enrolment, enrolment.id), now=clock.now())
+    claims = credentials.verify(certificate.credential, services.key_ring(), now=clock.now())
+    (evidence,) = claims["vc"]["evidence"]
+    assert evidence["description"].startswith("Pre-test 0.0%, post-test 66.67%")
+    client.post("/account/certificate-scores", data={"share": "0"})
+    db.session.expire_all()
+    assert holder.share_scores is False

@@ -436,6 +436,34 @@ def account() -> ResponseReturnValue:
     )
 
 
+@bp.route("/account/certificate-scores", methods=["POST"])
+@signed_in
+def certificate_scores() -> ResponseReturnValue:
+    """Agree (or no longer agree) to show one's scores in the signed credentials of the
+    certificates issued from now on."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    share = request.form.get("share") == "1"
+    if current_user.share_scores != share:
+        current_user.share_scores = share
+        audit.record(
+            "user.share_scores",
+            actor=current_user,
+            object_type="user",
+            object_id=current_user.id,
+            now=clock.now(),
+            share=share,
+        )
+        db.session.commit()
+    flash(
+        _("Your next certificates will show your scores in their signed credential.")
+        if share
+        else _("Your next certificates will not show your scores in their signed credential."),
+        "success",
+    )
+    return redirect(url_for("accounts.account"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password() -> ResponseReturnValue:
