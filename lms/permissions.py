@@ -352,6 +352,12 @@ def sees_every_participant(user: Any, cohort: Cohort) -> bool:
     return can_manage_cohort(user, cohort) or _trains(user, cohort)
 
 
+def participant_scope(user: Any, cohort: Cohort) -> sa.ColumnElement[bool]:
+    """The SQL condition on participants (joined with their users) that ``user`` may see in
+    ``cohort``: all of them, or at another country's regional event their own officers."""
+    return sa.true() if sees_every_participant(user, cohort) else visible_users(user)
+
+
 def can_mark(user: Any, cohort: Cohort) -> bool:
     """Mark written answers and enter classroom tests: the cohort's trainers and managers."""
     return _trains(user, cohort) or can_manage_cohort(user, cohort)

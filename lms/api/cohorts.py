@@ -197,6 +197,5 @@ def cohort_attempts(cohort_id: int) -> list[dict[str, Any]]:
         .where(Enrolment.cohort_id == found.id)
         .order_by(Attempt.user_id, Attempt.test_key, Attempt.number)
     )
-    if not permissions.sees_every_participant(current_user, found):
-        query = query.where(permissions.visible_users(current_user))
+    query = query.where(permissions.participant_scope(current_user, found))
     return [attempt_summary(a, found.course.slug) for a in db.session.scalars(query)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, current_app
 from flask_babel import get_locale
 from flask_login import current_user
@@ -50,11 +49,7 @@ def cohort_results(args: dict[str, Any], cohort_id: int) -> dict[str, Any]:
     cohort = cohorts.get_cohort(cohort_id)
     if cohort is None or not permissions.can_view_cohort(current_user, cohort):
         abort(404)
-    scope = (
-        sa.true()
-        if permissions.sees_every_participant(current_user, cohort)
-        else permissions.visible_users(current_user)
-    )
+    scope = permissions.participant_scope(current_user, cohort)
     default = float(current_app.config["REPORT_GAIN_THRESHOLD"])
     results = knowledge.cohort_results(
         cohort,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -78,7 +77,7 @@ def cohort_results(cohort_id: int) -> ResponseReturnValue:
     threshold, problem = _threshold()
     results = knowledge.cohort_results(
         cohort,
-        _participant_scope(cohort),
+        permissions.participant_scope(current_user, cohort),
         threshold=threshold,
         country_label=lambda code: country_name(code, get_locale()) if code else "—",
         tag_labels=knowledge.tag_labels(cohort.course),
@@ -130,12 +129,6 @@ def _cohort(cohort_id: int) -> Cohort:
     if cohort is None or not permissions.can_view_cohort(current_user, cohort):
         abort(404)
     return cohort
-
-
-def _participant_scope(cohort: Cohort) -> sa.ColumnElement[bool]:
-    if permissions.sees_every_participant(current_user, cohort):
-        return sa.true()
-    return permissions.visible_users(current_user)
 
 
 @bp.route("/questions/banks/<int:bank_id>/analysis")
