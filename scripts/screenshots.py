@@ -53,6 +53,11 @@ SIGNED_IN = {
     "results": "/cohorts/2/results",
     "item-analysis": "/questions/banks/2/analysis",
 }
+#: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
+ACTIONS = {
+    # The Dushanbe classroom's certificates with slips for officers who never signed in.
+    "bundle": ("/cohorts/2", "form[action$='slips=1'] button"),
+}
 #: The demo learner's pages; "lesson" is the one the course page offers next.
 LEARNER = {"learner-dashboard": "/", "catalogue": "/courses/", "course": None, "lesson": None}
 ONLY = {name for name in os.environ.get("LMS_SHOTS", "").split(",") if name}
@@ -106,6 +111,14 @@ def main(output: Path) -> None:
                     if ONLY and name not in ONLY:
                         continue
                     page.goto(path)
+                    page.screenshot(
+                        path=str(output / f"{name}-{short}-{width_name}.png"), full_page=True
+                    )
+                for name, (path, button) in ACTIONS.items():
+                    if ONLY and name not in ONLY:
+                        continue
+                    page.goto(path)
+                    page.click(button)
                     page.screenshot(
                         path=str(output / f"{name}-{short}-{width_name}.png"), full_page=True
                     )

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app
 from flask.cli import AppGroup
 
 from lms import clock
 from lms.accounts import csvfile, importing, security, services, tokens
+from lms.accounts import slips as slips_page
 from lms.accounts.models import Role, User
 from lms.clitools import Refused, emit, json_option, transactional
 from lms.extensions import db
@@ -137,23 +138,17 @@ def import_users(
 
 def render_slips(report: importing.ImportReport) -> str:
     """The printable activation slips of an import, as a standalone HTML page."""
-    site = current_app.config["SITE_URL"].rstrip("/")
     people = {
         u.id: u
         for u in db.session.scalars(
             sa.select(User).where(User.id.in_([i for i, _ in report.codes]))
         )
     }
-    with current_app.test_request_context(base_url=site):
-        return render_template(
-            "accounts/slips.html",
-            slips=[(people[user_id], code) for user_id, code in report.codes],
-            expires=clock.now()
-            + security.Settings.from_config(current_app.config).activation_lifetime,
-            activate_url=site + url_for("accounts.activate"),
-            # A file opened from disk cannot fetch the stylesheet: carry it inside.
-            inline_css=Path(current_app.static_folder or "", "lms.css").read_text(encoding="utf-8"),
-        )
+    return slips_page.standalone_page(
+        [(people[user_id], code) for user_id, code in report.codes],
+        now=clock.now(),
+        locale=current_app.config["BABEL_DEFAULT_LOCALE"],
+    )
 
 
 tokens_group = AppGroup("tokens", help="Personal access tokens for the JSON API.")

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from lms import clock
+from lms.accounts import slips
+from lms.accounts.models import User
 from lms.certificates import serials
 from lms.certificates.models import (
     BundleStatus,
@@ -36,8 +38,27 @@ def _certificates(cohort_id: int) -> sa.Select[Any]:
     )
 
 
-def request_bundle(cohort: Any, *, by: Any, now: datetime) -> CertificateBundle:
-    """A new bundle for the cohort, queued; the caller commits, then calls :func:`start`."""
+def slip_candidates(cohort_id: int) -> list[Any]:
+    """Holders of the cohort's certificates who cannot sign in yet (active, no password):
+    those a bundle may carry activation slips for (the caller keeps whom it may issue to)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.id.in_(_certificates(cohort_id).with_only_columns(Certificate.user_id)),
+                User.password_hash.is_(None),
+                User.is_active,
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def request_bundle(
+    cohort: Any, *, by: Any, now: datetime, slips_for: list[int] | None = None
+) -> CertificateBundle:
+    """A new bundle for the cohort, queued; with ``slips_for``, the ZIP also carries
+    activation slips for those people. The caller commits, then calls :func:`start`."""
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(_certificates(cohort.id).subquery())
     )
@@ -45,6 +66,7 @@ def request_bundle(cohort: Any, *, by: Any, now: datetime) -> CertificateBundle:
         cohort_id=cohort.id,
         requested_by_id=getattr(by, "id", None),
         total=total or 0,
+        slips_for=sorted(slips_for) if slips_for is not None else None,
         created_at=now,
     )
     db.session.add(bundle)
@@ -146,5 +168,18 @@ def _zip(bundle: CertificateBundle) -> bytes:
             db.session.commit()
         header = ["serial", "status", "holder", "holder_latin", "completed_on", "file"]
         archive.writestr("manifest.csv", "\ufeff" + csv_text(header, manifest))
+        if bundle.slips_for:
+            # Issued last, committed with the finished file: a failed build issues none.
+            requester = (
+                db.session.get(User, bundle.requested_by_id) if bundle.requested_by_id else None
+            )
+            now = clock.now()
+            issued = slips.issue_codes(bundle.slips_for, actor=requester, now=now)
+            if issued:
+                page = slips.standalone_page(
+                    issued, now=now, locale=requester.locale if requester else None
+                )
+                archive.writestr("activation-slips.html", page)
+            bundle.slips = len(issued)
     bundle.done = bundle.total
     return out.getvalue()

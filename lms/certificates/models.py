@@ -128,6 +128,11 @@ class CertificateBundle(db.Model):
     )
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
+    #: Holders to print activation slips for (chosen when requested, by who may issue
+    #: them); a fresh code each is issued when the ZIP is built.
+    slips_for: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    #: Slips the ZIP holds: such a file is for its requester's hands only.
+    slips: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The ZIP file once built (in the database: every app host can serve it).
     content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     error: Mapped[str | None] = mapped_column(sa.Text)

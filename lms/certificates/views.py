@@ -296,7 +296,14 @@ def request_bundle(cohort_id: int) -> ResponseReturnValue:
     cohort = _managed_cohort(cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    bundle = bundles.request_bundle(cohort, by=current_user, now=clock.now())
+    slips_for = None
+    if request.args.get("slips") == "1":
+        slips_for = [
+            person.id
+            for person in bundles.slip_candidates(cohort.id)
+            if permissions.can_issue_activation(current_user, person)
+        ]
+    bundle = bundles.request_bundle(cohort, by=current_user, now=clock.now(), slips_for=slips_for)
     db.session.commit()
     bundles.start(bundle)
     return redirect(url_for("certificates.bundle", bundle_id=bundle.id))
@@ -328,6 +335,9 @@ def bundle_zip(bundle_id: int) -> ResponseReturnValue:
     found = _bundle(bundle_id)
     if found.status is not BundleStatus.DONE or found.content is None:
         abort(404)
+    if found.slips and found.requested_by_id != current_user.id:
+        # Activation codes are for the hands of whoever asked for them.
+        abort(403)
     name = f"cohort-{found.cohort_id}-certificates.zip"
     return Response(
         found.content,
