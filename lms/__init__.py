@@ -270,6 +270,20 @@ _NAV = [
             "cohorts.attendance",
         },
     ),
+    (
+        "mentoring.units",
+        _l("Mentoring"),
+        {
+            "mentoring.units",
+            "mentoring.unit",
+            "mentoring.new_session",
+            "mentoring.edit_session",
+            "mentoring.session",
+            "mentoring.actions",
+            "mentoring.action",
+            "mentoring.assignments",
+        },
+    ),
     ("accounts.audit_log", _l("Audit trail"), {"accounts.audit_log"}),
 ]
 
@@ -291,6 +305,7 @@ def _nav_links() -> list[dict[str, Any]]:
         "accounts.audit_log": permissions.can_view_audit(current_user),
         "assessments.banks": permissions.can_manage_banks(current_user),
         "cohorts.cohorts": current_user.has_role(Role.TRAINER, Role.COORDINATOR, Role.ADMIN),
+        "mentoring.units": permissions.can_use_mentoring(current_user),
     }
     links = [
         {"href": url_for(endpoint), "label": label, "current": request.endpoint in area}
@@ -320,6 +335,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.enrolments.views import bp as learning_bp
     from lms.enrolments.views import cohorts_bp
     from lms.main.views import bp as main_bp
+    from lms.mentoring.views import bp as mentoring_bp
     from lms.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -330,6 +346,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(mentoring_bp)
     # Certificates are issued when a course completes (the enrolments domain only announces it).
     enrolment_completed.connect(certificates.on_completed)
 

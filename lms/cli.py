@@ -23,9 +23,11 @@ from lms.courses import demo as courses_demo
 from lms.courses import services as courses
 from lms.demo import DemoWorld
 from lms.enrolments import demo as enrolments_demo
+from lms.mentoring import demo as mentoring_demo
+from lms.mentoring.cli import mentoring
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
-DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions, certificates]
+DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions, certificates, mentoring]
 
 
 #: Demo seeders in dependency order (accounts ← courses ← enrolments ← …).
@@ -49,6 +51,7 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     assessments_demo.seed_post_tests,
     assessments_demo.seed_classroom_cohort,
     certificates_demo.seed,
+    mentoring_demo.seed,
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")

@@ -72,6 +72,9 @@ class DefaultConfig:
     #: Key for encrypting secrets at rest (TOTP seeds); defaults to SECRET_KEY. Set it
     #: separately so that SECRET_KEY can be rotated without losing enrolled authenticators.
     ENCRYPTION_KEY = ""
+    #: Fernet key(s) sealing mentoring texts at rest, comma-separated: the first seals, all
+    #: open (rotation). Required in production; generated into instance/ in development.
+    MENTORING_KEY = ""
     SESSION_IDLE_MINUTES = 60
     SESSION_ABSOLUTE_HOURS = 12
     LOGIN_MAX_FAILURES = 5
@@ -118,6 +121,11 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         )
     if env == "production" and len(str(app.config["SECRET_KEY"])) < 32:
         raise RuntimeError("Refusing to start: SECRET_KEY must be at least 32 characters long.")
+    if env == "production" and not app.config["MENTORING_KEY"]:
+        raise RuntimeError(
+            "Refusing to start: MENTORING_KEY is not set. Set LMS_MENTORING_KEY to a Fernet "
+            "key (flask --app wsgi lms mentoring new-key prints one)."
+        )
     app.config["TESTING"] = env == "testing"
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = env == "production"

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -62,3 +62,33 @@ def decrypt(value: str, *, secret_key: str | bytes, purpose: str) -> str | None:
         return _fernet(secret_key, purpose).decrypt(value.encode()).decode()
     except (InvalidToken, ValueError):
         return None
+
+
+# --- Field encryption with keys from configuration (mentoring records) ---------------------
+
+
+def fernet_keys(value: str | list[str] | None) -> list[str]:
+    """Fernet keys from a setting: one key, a list, or keys joined by commas (the first
+    encrypts; the others still decrypt, so a key can be rotated)."""
+    if not value:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [item.strip() for item in items if item and item.strip()]
+
+
+def multi_fernet(keys: list[str]) -> MultiFernet:
+    """Raises ValueError naming the position of a key that is not a Fernet key."""
+    fernets = []
+    for number, key in enumerate(keys, start=1):
+        try:
+            fernets.append(Fernet(key.encode()))
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"key {number} is not a Fernet key (44 URL-safe base64 characters)"
+            ) from None
+    return MultiFernet(fernets)
+
+
+def rotate(token: str, box: MultiFernet) -> str:
+    """The same plain text encrypted with the first key."""
+    return box.rotate(token.encode()).decode()

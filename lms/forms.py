@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, SubmitField
+from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.errors import DomainError
 from lms.extensions import db
@@ -19,6 +20,13 @@ class ConfirmForm(FlaskForm):
     """A bare form for POST-only actions (its CSRF token is the point)."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier than a multiple select on a tablet)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class LocalIntegerField(IntegerField):

@@ -24,8 +24,18 @@ from lms.audit import AuditEvent
 from lms.certificates.models import Certificate, CertificateBundle, CertificatePdf
 from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.enrolments.models import Enrolment, LessonProgress
+from lms.mentoring.models import (
+    ActionPoint,
+    ActionUpdate,
+    MentorAssignment,
+    MentoringSession,
+    SessionAttendee,
+    SessionRevision,
+)
 
 __all__ = [
+    "ActionPoint",
+    "ActionUpdate",
     "Agency",
     "ApiToken",
     "AuditEvent",
@@ -41,6 +51,8 @@ __all__ = [
     "LessonProgress",
     "LessonVersion",
     "LoginThrottle",
+    "MentorAssignment",
+    "MentoringSession",
     "Module",
     "Question",
     "QuestionBank",
@@ -48,6 +60,8 @@ __all__ = [
     "QuestionVersion",
     "RecoveryCode",
     "RoleGrant",
+    "SessionAttendee",
+    "SessionRevision",
     "Unit",
     "UnitAssignment",
     "User",

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort
 from flask_login import current_user
 
+from lms import clock
 from lms.accounts.models import Agency, Role, RoleGrant, Unit, User
 from lms.certificates.models import Certificate
 from lms.enrolments.models import Cohort, CohortTrainer
 from lms.extensions import login_manager
+from lms.mentoring.models import MentorAssignment, MentoringSession, SessionStatus, session_mentor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -376,3 +379,114 @@ def can_view_certificate(user: Any, certificate: Certificate) -> bool:
 def can_revoke_certificate(user: Any, certificate: Certificate) -> bool:
     """Coordinators of the holder's country (when issued), and admins."""
     return _coordinates(user, certificate.country_code)
+
+
+# --- Mentoring -------------------------------------------------------------------------------
+# Mentors see and log for the units they are assigned to (on the day); coordinators see the
+# units of their countries; admins see all. Learners and trainers never see mentoring.
+
+
+def _today() -> date:
+    return clock.now().date()
+
+
+def _assigned_unit_ids(user: Any, on: date) -> sa.Select[tuple[int]]:
+    return sa.select(MentorAssignment.unit_id).where(
+        MentorAssignment.mentor_id == user.id,
+        MentorAssignment.starts_on <= on,
+        sa.or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on >= on),
+    )
+
+
+def _mentors(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_role(Role.MENTOR)
+
+
+def mentored_units(user: Any) -> sa.ColumnElement[bool]:
+    """The units whose mentoring ``user`` may see (a condition on Unit)."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    if user.has_role(Role.ADMIN):
+        return sa.true()
+    clauses: list[sa.ColumnElement[bool]] = []
+    if user.has_role(Role.COORDINATOR):
+        countries = user.coordinated_countries
+        if countries is None:
+            return sa.true()
+        clauses.append(
+            Unit.agency_id.in_(
+                sa.select(Agency.id).where(Agency.country_code.in_(sorted(countries)))
+            )
+        )
+    if user.has_role(Role.MENTOR):
+        clauses.append(Unit.id.in_(_assigned_unit_ids(user, _today())))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def can_use_mentoring(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_role(
+        Role.MENTOR, Role.COORDINATOR, Role.ADMIN
+    )
+
+
+def _assigned(user: Any, unit_id: int) -> bool:
+    if not _mentors(user):
+        return False
+    from lms.extensions import db
+
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                _assigned_unit_ids(user, _today())
+                .where(MentorAssignment.unit_id == unit_id)
+                .subquery()
+            )
+        )
+    )
+
+
+def can_view_unit_mentoring(user: Any, unit: Unit) -> bool:
+    return _coordinates(user, unit.agency.country_code) or _assigned(user, unit.id)
+
+
+def can_log_session(user: Any, unit: Unit) -> bool:
+    """Log coaching sessions and follow up actions: the unit's assigned mentors."""
+    return _assigned(user, unit.id)
+
+
+def can_assign_mentors(user: Any, unit: Unit) -> bool:
+    return _coordinates(user, unit.agency.country_code)
+
+
+def _writes_session(user: Any, session: MentoringSession) -> bool:
+    return getattr(user, "is_authenticated", False) and (
+        session.created_by_id == user.id or any(m.id == user.id for m in session.mentors)
+    )
+
+
+def visible_sessions(user: Any) -> sa.ColumnElement[bool]:
+    """Sessions ``user`` may see (a condition on MentoringSession): submitted sessions of
+    the units they see, and drafts they write."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    own_drafts = sa.or_(
+        MentoringSession.created_by_id == user.id,
+        MentoringSession.id.in_(
+            sa.select(session_mentor.c.session_id).where(session_mentor.c.user_id == user.id)
+        ),
+    )
+    return sa.and_(
+        MentoringSession.unit_id.in_(sa.select(Unit.id).where(mentored_units(user))),
+        sa.or_(MentoringSession.status == SessionStatus.SUBMITTED, own_drafts),
+    )
+
+
+def can_view_session(user: Any, session: MentoringSession) -> bool:
+    if not can_view_unit_mentoring(user, session.unit):
+        return False
+    return session.status is SessionStatus.SUBMITTED or _writes_session(user, session)
+
+
+def can_edit_session(user: Any, session: MentoringSession) -> bool:
+    """Its mentors (or whoever started it) while assigned to the unit."""
+    return _writes_session(user, session) and can_log_session(user, session.unit)

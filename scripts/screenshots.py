@@ -52,6 +52,11 @@ SIGNED_IN = {
     # The Dushanbe classroom (held two months ago, its tests typed in from paper).
     "results": "/cohorts/2/results",
     "item-analysis": "/questions/banks/2/analysis",
+    # The demo mentor's Kyrgyz unit (the first unit of the demo) and its latest session.
+    "mentoring": "/mentoring/",
+    "mentoring-unit": "/mentoring/units/1",
+    "mentoring-session": "/mentoring/sessions/5",
+    "mentoring-actions": "/mentoring/actions?status=all",
 }
 #: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
 ACTIONS = {

@@ -51,6 +51,9 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "ENV": "testing",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production",
+        # A fixed key, so production-mode apps of the tests start (tests of the key handling
+        # set their own).
+        "MENTORING_KEY": TEST_MENTORING_KEY,
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         # Cheap hashing in tests; test_passwords checks the production parameters.
@@ -163,6 +166,10 @@ def isolated(app: Flask) -> Iterator[None]:
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+
+
+#: A Fernet key for the tests only.
+TEST_MENTORING_KEY = "LAiCWiBrPVJ4YjH-LpH5AaE5dxT3kr2sfPnGILc5ZQU="
 
 
 def make_test_app(database_url: str, **overrides: Any) -> Flask:

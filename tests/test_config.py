@@ -8,6 +8,7 @@ from lms import create_app
 from lms.config import DEFAULT_SECRET_KEY, normalise_database_url
 
 GOOD_SECRET = "a-production-secret-that-is-long-enough-0123456789"
+GOOD_MENTORING_KEY = "LAiCWiBrPVJ4YjH-LpH5AaE5dxT3kr2sfPnGILc5ZQU="
 
 
 @pytest.fixture
@@ -45,7 +46,10 @@ def test_development_and_testing_accept_the_default_secret(instance_dir, env):
 
 
 def test_production_cookies_are_secure(instance_dir):
-    app = create_app({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "sqlite://"})
+    app = create_app(
+        {"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "sqlite://",
+         "MENTORING_KEY": GOOD_MENTORING_KEY}
+    )  # fmt: skip
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -72,6 +76,7 @@ def test_layers_apply_in_order(instance_dir, monkeypatch):
 def test_environment_can_supply_the_production_secret(instance_dir, monkeypatch):
     monkeypatch.setenv("LMS_ENV", "production")
     monkeypatch.setenv("LMS_SECRET_KEY", GOOD_SECRET)
+    monkeypatch.setenv("LMS_MENTORING_KEY", GOOD_MENTORING_KEY)
     monkeypatch.setenv("LMS_DATABASE_URL", "sqlite://")
     app = create_app()
     assert app.config["SECRET_KEY"] == GOOD_SECRET
@@ -97,3 +102,8 @@ def test_default_database_is_a_sqlite_file_in_the_instance_folder(instance_dir):
 )
 def test_postgresql_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_production_refuses_to_start_without_a_mentoring_key(instance_dir):
+    with pytest.raises(RuntimeError, match="MENTORING_KEY is not set"):
+        create_app({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "sqlite://"})

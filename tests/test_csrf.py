@@ -70,6 +70,9 @@ def test_every_unsafe_route_needs_a_token(strict):
         "key": "pre",
         "serial": "K7QM2XHD9RTBV4N0",
         "bundle_id": 1,
+        "session_id": 1,
+        "action_id": 1,
+        "assignment_id": 1,
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

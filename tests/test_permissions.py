@@ -6,7 +6,7 @@ added (and the app refuses to start if it declares no audience at all).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +27,8 @@ from lms.certificates.models import (
 from lms.certificates.serials import new_serial
 from lms.enrolments.models import Cohort, CohortMode, CohortTrainer, Enrolment
 from lms.extensions import db
+from lms.mentoring import services as mentoring
+from lms.mentoring.models import SessionFormat
 from lms.permissions import PUBLIC, SIGNED_IN, access_of, may_access, roles_required
 from tests.conftest import base_config
 from tests.factories import make_agency, make_course, make_unit, make_user, sign_in
@@ -52,6 +54,10 @@ STAFF = _expect(OK, anonymous=LOGIN, learner=FORBIDDEN, mentor=FORBIDDEN)
 STAFF_OF_KG_COHORT = {**STAFF, "coordinator_kz": NOT_FOUND}
 #: A KG learner's record: themselves (not in this table), KG coordinators and admins.
 PERSON_RECORD = _expect(NOT_FOUND, anonymous=LOGIN, coordinator=OK, admin=OK)
+
+MENTORING = _expect(OK, anonymous=LOGIN, learner=FORBIDDEN, trainer=FORBIDDEN)
+MENTORING_OF_KG = {**MENTORING, "coordinator_kz": NOT_FOUND}
+MENTORS_ONLY = _expect(FORBIDDEN, anonymous=LOGIN, mentor=OK)
 
 #: Every route, and what each audience must get. A route missing here fails the test.
 EXPECTED: dict[str, dict[str, object]] = {
@@ -151,6 +157,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tests.paper": STAFF_OF_KG_COHORT,
     "tests.entry": STAFF_OF_KG_COHORT,
     "tests.sheet": STAFF_OF_KG_COHORT,
+    # Mentoring: the KG unit's assigned mentor, KG coordinators and admins; never learners
+    # or trainers; another country's coordinator does not see the unit.
+    "mentoring.units": MENTORING,
+    "mentoring.actions": MENTORING,
+    "mentoring.unit": MENTORING_OF_KG,
+    "mentoring.session": MENTORING_OF_KG,
+    "mentoring.action": MENTORING_OF_KG,
+    "mentoring.new_session": MENTORS_ONLY,
+    "mentoring.edit_session": MENTORS_ONLY,
+    "mentoring.delete_session": MENTORS_ONLY,
+    "mentoring.assignments": {**MANAGERS_OF_KG},
+    "mentoring.end_assignment": {**MANAGERS_OF_KG},
 }
 
 
@@ -232,7 +250,25 @@ def _world():
     bundle = CertificateBundle(cohort_id=cohort.id, status=BundleStatus.DONE, content=b"PK")
     db.session.add(bundle)
     db.session.flush()
+    # The KG unit's mentoring: its mentor, a submitted session with one action point.
+    today = clock.now().date()
+    assignment = mentoring.assign_mentor(
+        users["mentor"], unit, starts_on=today - timedelta(days=30), ends_on=None, by=None,
+        now=clock.now(),
+    )  # fmt: skip
+    session = mentoring.save_session(
+        None,
+        mentoring.SessionInput(
+            held_on=today, duration_minutes=60, format=SessionFormat.WORKSHOP,
+            mentor_ids=[users["mentor"].id], attendee_ids=[person.id], topics=["definitions"],
+            actions=[mentoring.ActionInput("Share the checklist", person.id, today)],
+        ),
+        unit=unit, by=users["mentor"], now=clock.now(), submit=True,
+    )  # fmt: skip
     args = {
+        "session_id": session.id,
+        "action_id": session.actions[0].id,
+        "assignment_id": assignment.id,
         "serial": certificate.serial,
         "bundle_id": bundle.id,
         "user_id": person.id,

@@ -10,16 +10,14 @@ from wtforms import (
     BooleanField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.enrolments.models import CohortMode
-from lms.forms import LocalDateField
+from lms.forms import CheckboxesField, LocalDateField
 
 MODE_LABELS = {
     CohortMode.ONLINE: _l("Online"),
@@ -28,13 +26,6 @@ MODE_LABELS = {
 }
 #: The most people one request may enrol (a big regional event is a few hundred).
 MAX_USERNAMES = 1000
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (easier than a multiple select on a tablet)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _int(value: Any) -> int | None:
