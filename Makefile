@@ -29,7 +29,7 @@ translations: $(VENV)/.installed
 
 ## translations-update: re-extract user-facing strings and merge them into every catalogue
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o lms/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output --omit-header -o lms/translations/messages.pot .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --width 100 --ignore-obsolete --no-fuzzy-matching
 
 ## run: migrate the SQLite database in instance/, load the demo world, serve on http://127.0.0.1:5000

@@ -31,6 +31,8 @@ from lms.mentoring.models import (
     MentoringSession,
     SessionAttendee,
     SessionRevision,
+    UnitAssessment,
+    UnitResult,
 )
 
 __all__ = [
@@ -63,7 +65,9 @@ __all__ = [
     "SessionAttendee",
     "SessionRevision",
     "Unit",
+    "UnitAssessment",
     "UnitAssignment",
+    "UnitResult",
     "User",
     "UserSession",
 ]

@@ -87,3 +87,22 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
                     page.write_string(number, column, str(cell))
     book.close()
     return out.getvalue()
+
+
+def download(name: str, sheets: Sequence[Sheet], fmt: str, table: str | None = None) -> Any:
+    """A download response: every sheet as an XLSX workbook (``fmt`` "xlsx"), or one sheet
+    (chosen by its key, else the first) as UTF-8 CSV with a BOM for spreadsheet programs."""
+    from flask import Response
+
+    if fmt == "xlsx":
+        return Response(
+            xlsx_bytes(sheets),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    sheet = next((s for s in sheets if s.key == table), sheets[0])
+    return Response(
+        "\ufeff" + csv_text(sheet.header, sheet.rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{sheet.key}.csv"'},
+    )

@@ -167,6 +167,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "mentoring.new_session": MENTORS_ONLY,
     "mentoring.edit_session": MENTORS_ONLY,
     "mentoring.delete_session": MENTORS_ONLY,
+    # Posted without a form: 422 for the unit's mentor (nothing saved), others refused.
+    "mentoring.autosave": MENTORS_ONLY,
+    "mentoring.capacity": MENTORING_OF_KG,
+    "mentoring.results": MENTORING_OF_KG,
+    "mentoring.monthly": MENTORING,
     "mentoring.assignments": {**MANAGERS_OF_KG},
     "mentoring.end_assignment": {**MANAGERS_OF_KG},
 }

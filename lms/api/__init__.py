@@ -79,9 +79,9 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(key_func=_rate_limit_key, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
 
-    from lms.api import accounts, cohorts, docs, learning, reports
+    from lms.api import accounts, cohorts, docs, learning, mentoring, reports
 
-    for blueprint in (accounts.blp, learning.blp, cohorts.blp, reports.blp):
+    for blueprint in (accounts.blp, learning.blp, cohorts.blp, reports.blp, mentoring.blp):
         csrf.exempt(blueprint)  # cookies are ignored under /api/: tokens only
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
         # Made-up tokens each get a bucket of their own: the address bounds them all.

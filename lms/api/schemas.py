@@ -402,3 +402,109 @@ class BankAnalysisSchema(Schema):
     overall = fields.Nested(TestAnalysisSchema, required=True)
     versions = fields.List(fields.Nested(TestAnalysisSchema), required=True)
     translations = fields.List(fields.Nested(TranslationSchema), required=True)
+
+
+# --- Mentoring ---------------------------------------------------------------------------
+
+TEXT = validate.And(validate.Length(max=10_000), NO_NUL)
+
+
+class OtherPeopleSchema(Schema):
+    sex = fields.String(required=True, validate=validate.OneOf([s.value for s in Sex]))
+    agency_type = fields.String(
+        required=True, validate=validate.OneOf([a.value for a in AgencyType])
+    )
+    count = fields.Integer(required=True, validate=validate.Range(min=0, max=500))
+
+
+class ActionInSchema(Schema):
+    text = fields.String(required=True, validate=[validate.Length(min=1, max=1000), NO_NUL])
+    owner_id = fields.Integer(required=True, metadata={"description": "A member of the unit."})
+    due_on = fields.Date(required=True)
+
+
+class ActionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    session_id = fields.Integer(required=True)
+    unit_id = fields.Integer(required=True)
+    text = fields.String(required=True)
+    owner_id = fields.Integer(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["open", "done", "dropped"]))
+    overdue = fields.Boolean(required=True)
+    closed_on = fields.Date(allow_none=True)
+
+
+class ActionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ActionOutSchema), required=True)
+
+
+class ActionArgsSchema(PageArgsSchema):
+    status = fields.String(
+        load_default="open",
+        validate=validate.OneOf(["open", "overdue", "done", "dropped", "all"]),
+    )
+    unit = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Unit id."})
+
+
+class ActionUpdateInSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["open", "done", "dropped"]))
+    note = fields.String(load_default="", validate=[validate.Length(max=2000), NO_NUL])
+
+
+FORMATS = ["on_the_job", "case_review", "workshop", "remote", "other"]
+
+
+class SessionInSchema(Schema):
+    unit_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    held_on = fields.Date(required=True)
+    duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=720))
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    location = fields.String(load_default="", validate=[validate.Length(max=200), NO_NUL])
+    mentor_ids = fields.List(fields.Integer(), load_default=None,
+                             metadata={"description": "Default: the caller."})  # fmt: skip
+    attendee_ids = fields.List(fields.Integer(), load_default=list,
+                               validate=validate.Length(max=500))  # fmt: skip
+    others = fields.List(fields.Nested(OtherPeopleSchema), load_default=list,
+                         validate=validate.Length(max=10))  # fmt: skip
+    topics = fields.List(fields.String(validate=validate.Length(max=60)), required=True,
+                         validate=validate.Length(max=20))  # fmt: skip
+    case_refs = fields.List(fields.String(validate=validate.Length(max=24)), load_default=list,
+                            validate=validate.Length(max=20))  # fmt: skip
+    objectives = fields.String(load_default="", validate=TEXT)
+    observations = fields.String(load_default="", validate=TEXT)
+    challenges = fields.String(load_default="", validate=TEXT)
+    actions = fields.List(fields.Nested(ActionInSchema), load_default=list,
+                          validate=validate.Length(max=40))  # fmt: skip
+    pii_override = fields.String(
+        load_default="", validate=[validate.Length(max=500), NO_NUL],
+        metadata={"description": "Why flagged text is not personal data (audited)."},
+    )  # fmt: skip
+
+
+class SessionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    unit_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["draft", "submitted"]))
+    version = fields.Integer(required=True)
+    held_on = fields.Date(allow_none=True)
+    duration_minutes = fields.Integer(allow_none=True)
+    format = fields.String(allow_none=True)
+    location = fields.String(allow_none=True)
+    mentor_ids = fields.List(fields.Integer(), required=True)
+    attendee_ids = fields.List(fields.Integer(), required=True)
+    others = fields.List(fields.Nested(OtherPeopleSchema), required=True)
+    topics = fields.List(fields.String(), required=True)
+    case_refs = fields.List(fields.String(), required=True)
+    objectives = fields.String(allow_none=True)
+    observations = fields.String(allow_none=True, metadata={"description": "Markdown."})
+    challenges = fields.String(allow_none=True)
+    actions = fields.List(fields.Nested(ActionOutSchema), required=True)
+
+
+class SessionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(SessionOutSchema), required=True)
+
+
+class SessionArgsSchema(PageArgsSchema):
+    unit = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Unit id."})

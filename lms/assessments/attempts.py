@@ -652,3 +652,20 @@ def reveal(attempt: Attempt, course: Course) -> str:
     if attempt.test_key == PRE:
         return "score"
     return (course.tests or {}).get(attempt.test_key, {}).get("reveal", "score")
+
+
+def first_scored(keys: tuple[str, ...]) -> sa.Subquery:
+    """Each enrolment's first scored attempt at each of ``keys`` (a window function; join
+    on ``enrolment_id``, ``test_key`` and ``rank == 1``). Later attempts (a retake after
+    failing) count for passing, not for knowledge gain: a retake meets the same items."""
+    ranked = sa.select(
+        Attempt.id,
+        Attempt.enrolment_id,
+        Attempt.test_key,
+        Attempt.score,
+        Attempt.source,
+        sa.func.row_number()
+        .over(partition_by=(Attempt.enrolment_id, Attempt.test_key), order_by=Attempt.number)
+        .label("rank"),
+    ).where(Attempt.status == AttemptStatus.SCORED, Attempt.test_key.in_(keys))
+    return ranked.subquery("ranked")

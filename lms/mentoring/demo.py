@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from lms.accounts.models import Agency, Unit, User
 from lms.demo import DemoWorld
 from lms.extensions import db
-from lms.mentoring import services
-from lms.mentoring.models import ActionStatus, MentoringSession, SessionFormat
+from lms.mentoring import progress, services, taxonomy
+from lms.mentoring.models import RESULT_FIELDS, ActionStatus, MentoringSession, SessionFormat
 
 UNIT = ("KG", "Anti-Trafficking Department")
 
@@ -59,6 +59,12 @@ SESSIONS = [
      "No room suited to interviews at the department.",
      [("Ask the ministry for an interview room.", 2, 60)], {}),
 ]  # fmt: skip
+
+
+#: (days before the run, levels of the six competencies in taxonomy order)
+SCORECARDS = [(150, (1, 2, 1, 1, 2, 2)), (75, (2, 2, 2, 2, 2, 2)), (5, (2, 3, 2, 3, 2, 3))]
+#: Totals of the last two quarters, the latest first (RESULT_FIELDS order).
+RESULTS = [(9, 3, 4, 11, 9), (6, 1, 2, 7, 5)]
 
 
 def seed(world: DemoWorld) -> None:
@@ -117,3 +123,19 @@ def seed(world: DemoWorld) -> None:
         session = services.save_session(None, data, unit=unit, by=mentor, now=at, submit=True)
         opened += [a.id for a in session.actions]
         world.count("mentoring sessions", created=True)
+    # A baseline at the first session and two periodic scorecards, the last this month.
+    for days, levels in SCORECARDS:
+        held_on = today - timedelta(days=days)
+        at = datetime.combine(held_on, time(16, 0), tzinfo=world.now.tzinfo)
+        keys = [c.key for c in taxonomy.COMPETENCIES]
+        progress.add_assessment(
+            unit, assessed_on=held_on, levels=dict(zip(keys, levels, strict=True)),
+            notes="Rated with the unit's head after reviewing case files.", by=mentor, now=at,
+        )  # fmt: skip
+    # Totals of the two quarters before this one.
+    year, number = today.year, (today.month - 1) // 3 + 1
+    for back, totals in enumerate(RESULTS, start=1):
+        q_year, q_number = (year, number - back) if number > back else (year - 1, number - back + 4)
+        progress.save_result(unit, year=q_year, number=q_number,
+                             totals=dict(zip(RESULT_FIELDS, totals, strict=True)), by=mentor,
+                             now=world.now)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -32,7 +33,8 @@ FORMAT_LABELS = {
     SessionFormat.OTHER: _l("Other"),
 }
 ACTION_STATUS_LABELS = {
-    ActionStatus.OPEN: _l("Open"),
+    # "Open" is also a verb on other pages: this one is a state.
+    ActionStatus.OPEN: lazy_pgettext("action status", "Open"),
     ActionStatus.DONE: _l("Done"),
     ActionStatus.DROPPED: _l("Dropped"),
 }
@@ -141,3 +143,46 @@ def sex_choices() -> list[SelectChoice]:
 
 def agency_choices() -> list[SelectChoice]:
     return [SelectChoice(a.value, label) for a, label in AGENCY_TYPE_LABELS.items()]
+
+
+class AssessmentForm(FlaskForm):
+    """A scorecard: the date and notes here; a level per competency as ``level-<key>``."""
+
+    assessed_on = LocalDateField(_l("Date of the assessment"), validators=[DataRequired()])
+    notes = TextAreaField(
+        _l("Notes"),
+        validators=[Length(max=2000)],
+        description=_l("What the levels rest on (files reviewed, practice observed)."),
+    )
+    submit = SubmitField(_l("Save the scorecard"))
+
+
+class ResultForm(FlaskForm):
+    year = LocalIntegerField(_l("Year"), validators=[DataRequired()])
+    quarter = SelectField(
+        _l("Quarter"),
+        coerce=int,
+        choices=[SelectChoice(n, label) for n, label in
+                 ((1, _l("January–March")), (2, _l("April–June")), (3, _l("July–September")),
+                  (4, _l("October–December")))],
+    )  # fmt: skip
+    investigations_opened = LocalIntegerField(
+        _l("Investigations opened (trafficking or smuggling)"), validators=[Optional()]
+    )
+    financial_investigations = LocalIntegerField(
+        _l("Parallel financial investigations opened"), validators=[Optional()]
+    )
+    prosecutions = LocalIntegerField(_l("Cases sent for prosecution"), validators=[Optional()])
+    victims_identified = LocalIntegerField(_l("Victims identified"), validators=[Optional()])
+    victims_referred = LocalIntegerField(
+        _l("Victims referred to assistance"), validators=[Optional()]
+    )
+    submit = SubmitField(_l("Save the totals"))
+
+
+class MonthForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    month = StringField(_l("Month"))
+    mentor = SelectField(_l("Mentor"), coerce=_int_or_none, choices=[], validate_choice=False)

@@ -207,3 +207,62 @@ class SessionRevision(db.Model):
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     edited_by: Mapped[User | None] = relationship()
+
+
+class AssessmentKind(enum.StrEnum):
+    BASELINE = "baseline"
+    PERIODIC = "periodic"
+
+
+class UnitAssessment(db.Model):
+    """A capacity scorecard of a unit on a day: a level from 1 to 4 for each competency of
+    lms.mentoring.taxonomy.COMPETENCIES (a baseline first, then periodic ones)."""
+
+    __tablename__ = "unit_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    assessed_on: Mapped[date]
+    kind: Mapped[AssessmentKind] = mapped_column(value_enum(AssessmentKind, 20))
+    #: {competency key: level 1–4}; a competency not assessed is absent.
+    levels: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    notes: Mapped[str | None] = mapped_column(SealedText)
+    assessed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assessed_by: Mapped[User | None] = relationship()
+
+
+#: What a unit reports for a period: totals only, never a case.
+RESULT_FIELDS = (
+    "investigations_opened",
+    "financial_investigations",
+    "prosecutions",
+    "victims_identified",
+    "victims_referred",
+)
+
+
+class UnitResult(db.Model):
+    """A unit's totals for one quarter (they feed the programme's outcome indicators)."""
+
+    __tablename__ = "unit_result"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    #: First and last day of the quarter.
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    investigations_opened: Mapped[int] = mapped_column(default=0)
+    #: Parallel financial investigations opened.
+    financial_investigations: Mapped[int] = mapped_column(default=0)
+    prosecutions: Mapped[int] = mapped_column(default=0)
+    victims_identified: Mapped[int] = mapped_column(default=0)
+    victims_referred: Mapped[int] = mapped_column(default=0)
+    reported_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,8 +12,18 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,23 +31,37 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from lms import audit, clock, permissions
-from lms.accounts.models import AGENCY_TYPE_LABELS, SEX_LABELS, Agency, Role, RoleGrant, Unit, User
+from lms.accounts.models import (
+    AGENCY_TYPE_LABELS,
+    SEX_LABELS,
+    Agency,
+    Role,
+    RoleGrant,
+    Sex,
+    Unit,
+    User,
+)
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm, attach_error, form_status
+from lms.i18n import pick_text
 from lms.markdown import BlockError, render_markdown, render_plain
-from lms.mentoring import pii, services, taxonomy
+from lms.mentoring import pii, progress, services, taxonomy
 from lms.mentoring.forms import (
     ACTION_STATUS_LABELS,
     FORMAT_LABELS,
     KIND_LABELS,
     ActionUpdateForm,
+    AssessmentForm,
     AssignmentForm,
+    MonthForm,
+    ResultForm,
     SessionForm,
     agency_choices,
     sex_choices,
 )
 from lms.mentoring.models import (
+    RESULT_FIELDS,
     ActionPoint,
     ActionStatus,
     MentorAssignment,
@@ -47,6 +71,7 @@ from lms.mentoring.models import (
 )
 from lms.pagination import page_number, paginate
 from lms.permissions import authorize, roles_required
+from lms.tables import Sheet, download
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
@@ -101,6 +126,7 @@ def _labels() -> dict[str, Any]:
         "topic_labels": {t.key: t.label for t in taxonomy.TOPICS},
         "sex_labels": {s.value: label for s, label in SEX_LABELS.items()},
         "agency_labels": {a.value: label for a, label in AGENCY_TYPE_LABELS.items()},
+        "competency_labels": {c.key: c.label for c in taxonomy.COMPETENCIES},
     }
 
 
@@ -208,8 +234,11 @@ def unit(unit_id: int) -> ResponseReturnValue:
         today=today,
         can_log=permissions.can_log_session(current_user, found),
         can_assign=permissions.can_assign_mentors(current_user, found),
+        training=progress.member_progress(found.id),
+        course_title=lambda row: pick_text(row.course_texts, row.course_languages,
+                                           get_locale()).get("title", ""),
         **_labels(),
-    )
+    )  # fmt: skip
     return _audited(html, "mentoring.unit_view", obj=found)
 
 
@@ -661,3 +690,222 @@ def end_assignment(assignment_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("The assignment ends today."), "success")
     return redirect(url_for("mentoring.assignments", unit_id=unit_found.id))
+
+
+# --- Capacity, results, the members' training --------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/capacity", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def capacity(unit_id: int) -> ResponseReturnValue:
+    """The unit's capacity scorecards over time (a trend per competency); its mentors add
+    a scorecard: a level from 1 to 4 for each competency, each level described."""
+    found = _unit(unit_id)
+    can_assess = permissions.can_log_session(current_user, found)
+    form = AssessmentForm()
+    if request.method == "GET":
+        form.assessed_on.data = _today()
+    chosen: dict[str, int] = {}
+    if request.method == "POST":
+        authorize(can_assess)
+        for competency in taxonomy.COMPETENCIES:
+            raw = request.form.get(f"level-{competency.key}", "")
+            chosen[competency.key] = int(raw) if raw.isdigit() else 0
+        if form.validate_on_submit():
+            try:
+                progress.add_assessment(
+                    found, assessed_on=form.assessed_on.data, levels=chosen,
+                    notes=form.notes.data or "", by=current_user, now=clock.now(),
+                )  # fmt: skip
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The scorecard was saved."), "success")
+                return redirect(url_for("mentoring.capacity", unit_id=found.id))
+    cards = progress.assessments(found.id)
+    html = render_template(
+        "mentoring/capacity.html", unit=found, cards=cards, trend=progress.trend(cards),
+        competencies=taxonomy.COMPETENCIES, levels=taxonomy.LEVELS, form=form, chosen=chosen,
+        can_assess=can_assess,
+    )  # fmt: skip
+    return _audited(html, "mentoring.capacity_view", obj=found), form_status(form)
+
+
+@bp.route("/units/<int:unit_id>/results", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def results(unit_id: int) -> ResponseReturnValue:
+    """The unit's totals per quarter (never case details); its mentors and coordinators
+    record them."""
+    found = _unit(unit_id)
+    can_report = permissions.can_log_session(current_user, found) or (
+        permissions.can_assign_mentors(current_user, found)
+    )
+    form = ResultForm()
+    if request.method == "GET":
+        form.year.data = _today().year
+        form.quarter.data = (_today().month - 1) // 3 + 1
+    if request.method == "POST":
+        authorize(can_report)
+        if form.validate_on_submit():
+            totals = {name: getattr(form, name).data or 0 for name in RESULT_FIELDS}
+            try:
+                progress.save_result(
+                    found, year=form.year.data, number=form.quarter.data, totals=totals,
+                    by=current_user, now=clock.now(),
+                )  # fmt: skip
+            except DomainError as error:
+                db.session.rollback()
+                attach_error(form, error, "quarter")
+            else:
+                db.session.commit()
+                flash(_("The totals were saved."), "success")
+                return redirect(url_for("mentoring.results", unit_id=found.id))
+    html = render_template(
+        "mentoring/results.html", unit=found, rows=progress.results(found.id), form=form,
+        fields=RESULT_FIELDS, can_report=can_report,
+    )  # fmt: skip
+    return _audited(html, "mentoring.results_view", obj=found), form_status(form)
+
+
+# --- The mentor's monthly report -----------------------------------------------------------
+
+
+@bp.route("/reports/monthly")
+@roles_required(*STAFF)
+def monthly() -> ResponseReturnValue:
+    """A mentor's month from the logs (``?mentor=&month=YYYY-MM``, ``&format=csv|xlsx``):
+    mentors see their own; coordinators those of the mentors of their countries' units."""
+    today = _today()
+    form = MonthForm(request.args)
+    overseer = current_user.has_role(Role.COORDINATOR, Role.ADMIN)
+    mentors = db.session.scalars(
+        sa.select(User)
+        .where(
+            User.id.in_(
+                sa.select(MentorAssignment.mentor_id)
+                .join(Unit, Unit.id == MentorAssignment.unit_id)
+                .where(permissions.mentored_units(current_user))
+            )
+        )
+        .order_by(User.full_name)
+    ).all() if overseer else []  # fmt: skip
+    choices = {m.id: m for m in mentors}
+    if current_user.has_role(Role.MENTOR):
+        choices.setdefault(current_user.id, current_user)
+    form.mentor.choices = [SelectChoice(m.id, m.full_name) for m in choices.values()]
+    wanted = form.mentor.data or (current_user.id if current_user.has_role(Role.MENTOR) else None)
+    if wanted is None and choices:
+        wanted = next(iter(choices))
+    raw = (form.month.data or "").strip() or f"{today.year:04d}-{today.month:02d}"
+    problem = None
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        progress.month_bounds(year, month)
+    except (ValueError, DomainError):
+        problem = _("Write the month as year-month, for example 2026-10.")
+        year, month = today.year, today.month
+    report = None
+    if wanted is not None:
+        mentor = choices.get(wanted)
+        if mentor is None:
+            abort(404)
+        form.mentor.data = mentor.id
+        scope = sa.true() if mentor.id == current_user.id else permissions.mentored_units(
+            current_user
+        )  # fmt: skip
+        report = progress.monthly_report(mentor, year, month, units_scope=scope)
+        fmt = request.args.get("format")
+        if fmt in ("csv", "xlsx"):
+            name = f"mentoring-{mentor.username}-{year:04d}-{month:02d}"
+            response = download(name, _monthly_sheets(report), fmt, request.args.get("table"))
+            audit.record("mentoring.report_export", actor=current_user, obj=mentor,
+                         now=clock.now(), month=f"{year:04d}-{month:02d}", format=fmt)  # fmt: skip
+            db.session.commit()
+            return response
+    html = render_template(
+        "mentoring/monthly.html", form=form, report=report, month=f"{year:04d}-{month:02d}",
+        problem=problem, **_labels(),
+    )  # fmt: skip
+    return _audited(html, "mentoring.report_view", object_type="user", object_id=wanted,
+                    month=f"{year:04d}-{month:02d}"), (422 if problem else 200)  # fmt: skip
+
+
+def _monthly_sheets(report: progress.MonthlyReport) -> list[Sheet]:
+    labels = _labels()
+    sexes = [s.value for s in Sex]
+    units = Sheet(
+        _("Units"),
+        [_("Unit"), _("Sessions"), _("Hours"), *[str(labels["sex_labels"][s]) for s in sexes]],
+        [[u.name, u.sessions, round(u.minutes / 60, 1), *[u.attendees.get(s, 0) for s in sexes]]
+         for u in report.units],
+        key="units",
+    )  # fmt: skip
+    sessions = Sheet(
+        _("Sessions"),
+        [_("Date"), _("Unit"), _("Format"), _("Minutes"), _("Topics")],
+        [[s.held_on.isoformat() if s.held_on else "", s.unit.name,
+          str(labels["format_labels"].get(s.format, "")), s.duration_minutes or 0,
+          "; ".join(str(labels["topic_labels"][t]) for t in s.topics)]
+         for s in report.sessions],
+        key="sessions",
+    )  # fmt: skip
+    topics = Sheet(
+        _("Topics"), [_("Topic"), _("Sessions")],
+        [[str(labels["topic_labels"][key]), count] for key, count in report.topics.most_common()],
+        key="topics",
+    )  # fmt: skip
+    summary = Sheet(
+        _("Summary"), [_("Measure"), _("Value")],
+        [[_("Sessions"), report.total_sessions], [_("Hours"), report.hours],
+         [_("Actions opened"), report.actions_opened],
+         [_("Actions done"), report.actions_closed.get("done", 0)],
+         [_("Actions dropped"), report.actions_closed.get("dropped", 0)],
+         *[[str(labels["sex_labels"][s]), report.attendees.get(s, 0)] for s in sexes]],
+        key="summary",
+    )  # fmt: skip
+    return [summary, units, sessions, topics]
+
+
+@bp.route("/units/<int:unit_id>/sessions/autosave", methods=["POST"])
+@roles_required(Role.MENTOR)
+def autosave(unit_id: int) -> ResponseReturnValue:
+    """Save the form as a draft while the mentor types (JSON; the page's script calls it).
+    A new session becomes a draft on its first save; a submitted one is never autosaved
+    (its edits are kept as revisions when saved with the button). Nothing is saved while
+    a text looks like personal data: the answer says what was found."""
+    found = _unit(unit_id)
+    authorize(permissions.can_log_session(current_user, found))
+    session: MentoringSession | None = None
+    raw_id = request.form.get("session_id", "")
+    if raw_id:
+        session = _session(int(raw_id)) if raw_id.isdigit() else None
+        if session is None or session.unit_id != found.id:
+            abort(404)
+        authorize(permissions.can_edit_session(current_user, session))
+        if session.status is not SessionStatus.DRAFT:
+            return jsonify(error={"code": "conflict", "message": _("Submitted sessions are "
+                                  "saved with the button.")}), 409  # fmt: skip
+    form = _form(found, session)
+    if not form.validate_on_submit():
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors
+                            if isinstance(e, str))  # fmt: skip
+        return jsonify(error={"code": "invalid", "message": message or _("Not saved.")}), 422
+    open_actions = services.open_actions(found.id, exclude_session=session.id if session else None)
+    try:
+        saved = services.save_session(
+            session, _input(form, _follow_ups(open_actions)), unit=found, by=current_user,
+            now=clock.now(), submit=False, override=form.pii_override.data,
+        )  # fmt: skip
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error={"code": error.code, "message": error.message,
+                              "field": error.field, "details": error.details}), 422  # fmt: skip
+    db.session.commit()
+    return jsonify(
+        session_id=saved.id,
+        edit_url=url_for("mentoring.edit_session", session_id=saved.id),
+        autosave_url=url_for("mentoring.autosave", unit_id=found.id),
+        message=_("Draft saved at %(time)s.", time=format_time(clock.now(), "short")),
+    )

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lms.accounts.models import Agency, AgencyType, Sex, User
+from lms.assessments import attempts
 from lms.assessments.attempts import POST, PRE
 from lms.assessments.models import (
     Attempt,
@@ -48,25 +49,10 @@ class LearnerScores:
     post_source: AttemptSource | None
 
 
-def _first_scored(keys: tuple[str, ...]) -> sa.Subquery:
-    """Each enrolment's first scored attempt at each of ``keys`` (a window function)."""
-    ranked = sa.select(
-        Attempt.id,
-        Attempt.enrolment_id,
-        Attempt.test_key,
-        Attempt.score,
-        Attempt.source,
-        sa.func.row_number()
-        .over(partition_by=(Attempt.enrolment_id, Attempt.test_key), order_by=Attempt.number)
-        .label("rank"),
-    ).where(Attempt.status == AttemptStatus.SCORED, Attempt.test_key.in_(keys))
-    return ranked.subquery("ranked")
-
-
 def cohort_scores(cohort_id: int, scope: sa.ColumnElement[bool]) -> list[LearnerScores]:
     """Every participant of the cohort (not withdrawn) that ``scope`` lets the viewer see,
     with their pre and post scores (one query)."""
-    ranked = _first_scored((PRE, POST))
+    ranked = attempts.first_scored((PRE, POST))
     pre = ranked.alias("pre")
     post = ranked.alias("post")
     rows = db.session.execute(
@@ -148,7 +134,7 @@ def cohort_tag_scores(
     question version and does the arithmetic."""
     if not tags:
         return []
-    ranked = _first_scored((PRE, POST))
+    ranked = attempts.first_scored((PRE, POST))
     chosen = (
         sa.select(ranked.c.id, ranked.c.enrolment_id, ranked.c.test_key)
         .join(Enrolment, Enrolment.id == ranked.c.enrolment_id)

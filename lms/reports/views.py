@@ -25,7 +25,7 @@ from lms.pagination import Page, page_number
 from lms.permissions import roles_required
 from lms.reports import charts, exports, knowledge
 from lms.reports.exports import bank_sheets, cohort_sheets
-from lms.tables import csv_text, xlsx_bytes
+from lms.tables import download
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -51,19 +51,7 @@ def _threshold() -> tuple[float, str | None]:
 
 
 def _download(name: str, sheets: list[Any], fmt: str) -> Response:
-    if fmt == "xlsx":
-        return Response(
-            xlsx_bytes(sheets),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    wanted = request.args.get("table")
-    sheet = next((s for s in sheets if s.key == wanted), sheets[0])
-    return Response(
-        "\ufeff" + csv_text(sheet.header, sheet.rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{sheet.key}.csv"'},
-    )
+    return download(name, sheets, fmt, request.args.get("table"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/results")

@@ -26,6 +26,7 @@ MANAGERS = _expect(
     OK, anonymous=UNAUTHORIZED, learner=FORBIDDEN, trainer=FORBIDDEN, mentor=FORBIDDEN
 )
 STAFF = _expect(OK, anonymous=UNAUTHORIZED, learner=FORBIDDEN, mentor=FORBIDDEN)
+MENTORING = _expect(OK, anonymous=UNAUTHORIZED, learner=FORBIDDEN, trainer=FORBIDDEN)
 
 #: The objects belong to Kyrgyzstan; the other coordinator has Kazakhstan.
 EXPECTED = {
@@ -60,6 +61,14 @@ EXPECTED = {
         "admin": 422,
         "coordinator_kz": 422,
     },
+    # Mentoring: mentors, coordinators and admins read (within their scope); only mentors
+    # write, and a body is checked before anything is looked up.
+    "api_mentoring.sessions": MENTORING,
+    "api_mentoring.actions": MENTORING,
+    "api_mentoring.session": {**MENTORING, "mentor": NOT_FOUND, "coordinator": NOT_FOUND,
+                              "coordinator_kz": NOT_FOUND, "admin": NOT_FOUND},  # no such id
+    "api_mentoring.create_session": _expect(FORBIDDEN, anonymous=UNAUTHORIZED, mentor=422),
+    "api_mentoring.update_action": _expect(FORBIDDEN, anonymous=UNAUTHORIZED, mentor=422),
     "api_cohorts.enrol_in_course": {
         **MANAGERS,
         "coordinator": 422,
@@ -109,6 +118,8 @@ def test_api_matrix(app, client, audience):
         "token_id": foreign_token.id,
         "slug": "no-such-course",
         "cohort_id": cohort.id,
+        "session_id": 999_999,
+        "action_id": 999_999,
     }
     for rule in _api_rules(app):
         url = rule.build({name: args[name] for name in rule.arguments})[1]
@@ -116,5 +127,6 @@ def test_api_matrix(app, client, audience):
             response = client.open(url, method=method, headers=headers)
             got = OK if response.status_code < 300 else response.status_code
             assert got == EXPECTED[rule.endpoint][audience], (audience, method, url, got)
-            if rule.endpoint.startswith(("api_accounts", "api_learning", "api_cohorts", "api_re")):
+            if rule.endpoint.startswith(("api_accounts", "api_learning", "api_cohorts", "api_re",
+                                         "api_mentoring")):
                 assert response.is_json or response.status_code == 204

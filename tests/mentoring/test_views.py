@@ -218,3 +218,35 @@ def test_unit_and_session_pages_take_the_same_queries_whatever_the_size(
     for _n in range(5):
         world.log(attendee_ids=[m.id for m in world.members])
     assert measure() == small
+
+
+def test_the_form_autosaves_a_draft_and_never_saves_personal_data(app, world):
+    client = app.test_client()
+    sign_in(client, world.mentor)
+    url = f"/mentoring/units/{world.unit.id}/sessions/autosave"
+    data = _form(world, submit="", attest="", session_id="")
+    first = client.post(url, data=data)
+    assert first.status_code == 200, first.get_data(as_text=True)
+    draft_id = first.json["session_id"]
+    assert first.json["edit_url"] == f"/mentoring/sessions/{draft_id}/edit"
+    again = client.post(url, data={**data, "session_id": str(draft_id), "location": "Osh"})
+    assert again.json["session_id"] == draft_id
+    draft = db.session.get(MentoringSession, draft_id)
+    assert draft.status is SessionStatus.DRAFT and draft.location == "Osh"
+    flagged = client.post(url, data={**data, "session_id": str(draft_id),
+                                     "observations": "Mail her at a@b.org"})  # fmt: skip
+    assert flagged.status_code == 422 and flagged.json["error"]["code"] == "personal_data"
+    db.session.expire_all()
+    assert "a@b.org" not in (db.session.get(MentoringSession, draft_id).observations or "")
+    # A submitted session is not autosaved; another mentor's unit is out of reach.
+    submitted = world.log()
+    assert submitted.status is SessionStatus.SUBMITTED
+    db.session.commit()
+    answer = client.post(url, data={**data, "session_id": str(submitted.id)})
+    assert answer.status_code == 409, (submitted.id, draft_id, answer.json)
+    other = make_user("auto.other", roles=[Role.MENTOR], country_code="KG")
+    services.assign_mentor(other, world.other_unit, starts_on=world.today, ends_on=None,
+                           by=None, now=clock.now())  # fmt: skip
+    stranger = app.test_client()
+    sign_in(stranger, other)
+    assert stranger.post(url, data=data).status_code == 404
