@@ -57,6 +57,8 @@ SIGNED_IN = {
     "mentoring-unit": "/mentoring/units/1",
     "mentoring-session": "/mentoring/sessions/5",
     "mentoring-actions": "/mentoring/actions?status=all",
+    "mentoring-capacity": "/mentoring/units/1/capacity",
+    "mentoring-results": "/mentoring/units/1/results",
 }
 #: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
 ACTIONS = {

@@ -15,6 +15,7 @@ from lms.mentoring.models import (
     ActionUpdate,
     MentoringSession,
     SessionRevision,
+    UnitAssessment,
 )
 
 mentoring = AppGroup("mentoring", help="Mentoring records.")
@@ -26,6 +27,7 @@ SEALED = [
     (ActionPoint, ActionPoint.id, ["text"]),
     (ActionUpdate, ActionUpdate.id, ["note"]),
     (SessionRevision, SessionRevision.id, ["content"]),
+    (UnitAssessment, UnitAssessment.id, ["notes"]),
 ]  # fmt: skip
 
 

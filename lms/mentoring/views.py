@@ -826,7 +826,7 @@ def monthly() -> ResponseReturnValue:
             return response
     html = render_template(
         "mentoring/monthly.html", form=form, report=report, month=f"{year:04d}-{month:02d}",
-        problem=problem, **_labels(),
+        problem=problem, choose_mentor=overseer and bool(choices), **_labels(),
     )  # fmt: skip
     return _audited(html, "mentoring.report_view", object_type="user", object_id=wanted,
                     month=f"{year:04d}-{month:02d}"), (422 if problem else 200)  # fmt: skip

@@ -65,8 +65,13 @@ EXPECTED = {
     # write, and a body is checked before anything is looked up.
     "api_mentoring.sessions": MENTORING,
     "api_mentoring.actions": MENTORING,
-    "api_mentoring.session": {**MENTORING, "mentor": NOT_FOUND, "coordinator": NOT_FOUND,
-                              "coordinator_kz": NOT_FOUND, "admin": NOT_FOUND},  # no such id
+    "api_mentoring.session": {
+        **MENTORING,
+        "mentor": NOT_FOUND,
+        "coordinator": NOT_FOUND,
+        "coordinator_kz": NOT_FOUND,
+        "admin": NOT_FOUND,
+    },  # no such id
     "api_mentoring.create_session": _expect(FORBIDDEN, anonymous=UNAUTHORIZED, mentor=422),
     "api_mentoring.update_action": _expect(FORBIDDEN, anonymous=UNAUTHORIZED, mentor=422),
     "api_cohorts.enrol_in_course": {
@@ -127,6 +132,7 @@ def test_api_matrix(app, client, audience):
             response = client.open(url, method=method, headers=headers)
             got = OK if response.status_code < 300 else response.status_code
             assert got == EXPECTED[rule.endpoint][audience], (audience, method, url, got)
-            if rule.endpoint.startswith(("api_accounts", "api_learning", "api_cohorts", "api_re",
-                                         "api_mentoring")):
+            if rule.endpoint.startswith(
+                ("api_accounts", "api_learning", "api_cohorts", "api_re", "api_mentoring")
+            ):
                 assert response.is_json or response.status_code == 204

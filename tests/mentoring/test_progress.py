@@ -24,8 +24,10 @@ LEVELS = {"victim-identification": 1, "financial-investigation": 2}
 
 
 def test_the_first_scorecard_is_the_baseline_and_the_trend_follows(world):
-    first = progress.add_assessment(world.unit, assessed_on=world.today - timedelta(days=60),
-                                    levels=LEVELS, notes="", by=world.mentor, now=clock.now())  # fmt: skip
+    first = progress.add_assessment(
+        world.unit, assessed_on=world.today - timedelta(days=60), levels=LEVELS, notes="",
+        by=world.mentor, now=clock.now(),
+    )  # fmt: skip
     later = progress.add_assessment(
         world.unit, assessed_on=world.today, levels={**LEVELS, "victim-identification": 3},
         notes="Files reviewed.", by=world.mentor, now=clock.now(),

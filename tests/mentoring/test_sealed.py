@@ -12,7 +12,8 @@ from lms.mentoring.models import ActionPoint, MentoringSession
 
 def _raw(column, table):
     """What the database holds, read past the column type."""
-    return db.session.execute(sa.text(f"SELECT {column} FROM {table.name}")).scalars().all()
+    query = sa.select(sa.type_coerce(table.c[column], sa.Text))  # past SealedText
+    return db.session.execute(query).scalars().all()
 
 
 def test_texts_are_unreadable_in_the_database(world):
@@ -72,3 +73,21 @@ def test_development_generates_a_private_key_in_the_instance_folder(app, monkeyp
 def test_new_key_prints_a_key(app):
     result = app.test_cli_runner().invoke(args=["lms", "mentoring", "new-key"])
     Fernet(result.stdout.strip().encode())
+
+
+def test_every_sealed_column_is_rotated():
+    import lms.models
+    from lms.mentoring.cli import SEALED
+    from lms.mentoring.sealed import SealedText
+    from lms.models import __all__ as names
+
+    listed = {
+        (model.__tablename__, column) for model, _key, columns in SEALED for column in columns
+    }
+    sealed = {
+        (model.__tablename__, column.name)
+        for model in (getattr(lms.models, name) for name in names)
+        for column in model.__table__.columns
+        if isinstance(column.type, SealedText)
+    }
+    assert sealed == listed

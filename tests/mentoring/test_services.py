@@ -69,8 +69,8 @@ def test_attendees_and_action_owners_come_from_the_unit(world):
 
 
 def test_a_mentor_not_assigned_on_the_day_cannot_be_named(world):
-    from tests.factories import make_user
     from lms.accounts.models import Role
+    from tests.factories import make_user
 
     stranger = make_user("other.mentor", roles=[Role.MENTOR], country_code="KG")
     with pytest.raises(Invalid, match="assigned") as refused:

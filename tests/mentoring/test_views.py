@@ -124,8 +124,8 @@ def test_the_next_session_shows_open_actions_first_and_closes_one(app, world):
 def test_a_draft_is_saved_and_seen_only_by_its_mentors(app, world):
     client = app.test_client()
     sign_in(client, world.mentor)
-    response = client.post(f"/mentoring/units/{world.unit.id}/sessions/new",
-                           data=_form(world, submit="", save_draft="Save draft", attest=""))  # fmt: skip
+    draft = _form(world, submit="", save_draft="Save draft", attest="")
+    response = client.post(f"/mentoring/units/{world.unit.id}/sessions/new", data=draft)
     assert response.status_code == 302 and "/edit" in response.headers["Location"]
     draft = db.session.scalar(sa.select(MentoringSession))
     assert draft.status is SessionStatus.DRAFT
@@ -193,9 +193,7 @@ def test_an_action_is_followed_up_on_its_page(app, world):
     assert db.session.get(ActionPoint, action.id).status is ActionStatus.DONE
 
 
-def test_unit_and_session_pages_take_the_same_queries_whatever_the_size(
-    app, world, count_queries
-):
+def test_unit_and_session_pages_take_the_same_queries_whatever_the_size(app, world, count_queries):
     client = app.test_client()
     sign_in(client, world.mentor)
     first = world.log()
