@@ -279,6 +279,7 @@ _NAV = [
             "mentoring.new_session",
             "mentoring.edit_session",
             "mentoring.session",
+            "mentoring.session_version",
             "mentoring.actions",
             "mentoring.action",
             "mentoring.assignments",

@@ -73,6 +73,7 @@ def test_every_unsafe_route_needs_a_token(strict):
         "session_id": 1,
         "action_id": 1,
         "assignment_id": 1,
+        "version": 1,
     }
     client = strict.test_client()
     _sign_in_with_tokens(client, admin)

@@ -163,6 +163,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "mentoring.actions": MENTORING,
     "mentoring.unit": MENTORING_OF_KG,
     "mentoring.session": MENTORING_OF_KG,
+    # The session has one version only: no earlier one to show.
+    "mentoring.session_version": {
+        **MENTORING_OF_KG,
+        "mentor": NOT_FOUND,
+        "coordinator": NOT_FOUND,
+        "admin": NOT_FOUND,
+    },
     "mentoring.action": MENTORING_OF_KG,
     "mentoring.new_session": MENTORS_ONLY,
     "mentoring.edit_session": MENTORS_ONLY,
@@ -274,6 +281,7 @@ def _world():
         "session_id": session.id,
         "action_id": session.actions[0].id,
         "assignment_id": assignment.id,
+        "version": 1,
         "serial": certificate.serial,
         "bundle_id": bundle.id,
         "user_id": person.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from lms.accounts.models import AgencyType, Role, Sex
+from lms.urls import MAX_ID
 
 
 class ErrorDetailSchema(Schema):
@@ -407,6 +408,8 @@ class BankAnalysisSchema(Schema):
 # --- Mentoring ---------------------------------------------------------------------------
 
 TEXT = validate.And(validate.Length(max=10_000), NO_NUL)
+#: What an id column holds (a larger number would be a database error, not a 404).
+ID = validate.Range(min=1, max=MAX_ID)
 
 
 class OtherPeopleSchema(Schema):
@@ -419,7 +422,9 @@ class OtherPeopleSchema(Schema):
 
 class ActionInSchema(Schema):
     text = fields.String(required=True, validate=[validate.Length(min=1, max=1000), NO_NUL])
-    owner_id = fields.Integer(required=True, metadata={"description": "A member of the unit."})
+    owner_id = fields.Integer(
+        required=True, validate=ID, metadata={"description": "A member of the unit."}
+    )
     due_on = fields.Date(required=True)
 
 
@@ -444,7 +449,7 @@ class ActionArgsSchema(PageArgsSchema):
         load_default="open",
         validate=validate.OneOf(["open", "overdue", "done", "dropped", "all"]),
     )
-    unit = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Unit id."})
+    unit = fields.Integer(validate=ID, metadata={"description": "Unit id."})
 
 
 class ActionUpdateInSchema(Schema):
@@ -456,14 +461,14 @@ FORMATS = ["on_the_job", "case_review", "workshop", "remote", "other"]
 
 
 class SessionInSchema(Schema):
-    unit_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    unit_id = fields.Integer(required=True, validate=ID)
     held_on = fields.Date(required=True)
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=720))
     format = fields.String(required=True, validate=validate.OneOf(FORMATS))
     location = fields.String(load_default="", validate=[validate.Length(max=200), NO_NUL])
-    mentor_ids = fields.List(fields.Integer(), load_default=None,
+    mentor_ids = fields.List(fields.Integer(validate=ID), load_default=None,
                              metadata={"description": "Default: the caller."})  # fmt: skip
-    attendee_ids = fields.List(fields.Integer(), load_default=list,
+    attendee_ids = fields.List(fields.Integer(validate=ID), load_default=list,
                                validate=validate.Length(max=500))  # fmt: skip
     others = fields.List(fields.Nested(OtherPeopleSchema), load_default=list,
                          validate=validate.Length(max=10))  # fmt: skip
@@ -507,4 +512,4 @@ class SessionPageSchema(PageSchema):
 
 
 class SessionArgsSchema(PageArgsSchema):
-    unit = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Unit id."})
+    unit = fields.Integer(validate=ID, metadata={"description": "Unit id."})

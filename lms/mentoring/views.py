@@ -8,6 +8,7 @@ viewer's scope is answered with 404.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,7 @@ from lms.accounts.models import (
     Unit,
     User,
 )
+from lms.courses.models import Course, Module
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm, attach_error, form_status
@@ -67,11 +69,13 @@ from lms.mentoring.models import (
     MentorAssignment,
     MentoringSession,
     SessionFormat,
+    SessionRevision,
     SessionStatus,
 )
 from lms.pagination import page_number, paginate
 from lms.permissions import authorize, roles_required
 from lms.tables import Sheet, download
+from lms.urls import MAX_ID
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
@@ -324,6 +328,13 @@ def _follow_ups(open_actions: list[ActionPoint]) -> list[services.FollowUp]:
     return items
 
 
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _input(form: SessionForm, follow_ups: list[services.FollowUp]) -> services.SessionInput:
     others = []
     for row in form.others:
@@ -338,7 +349,7 @@ def _input(form: SessionForm, follow_ups: list[services.FollowUp]) -> services.S
         actions.append(
             services.ActionInput(text=text, owner_id=row.form.owner_id.data,
                                  due_on=row.form.due_on.data,
-                                 id=int(row.form.id.data) if row.form.id.data else None)
+                                 id=_int_or_none(row.form.id.data))
         )  # fmt: skip
     return services.SessionInput(
         held_on=form.held_on.data,
@@ -507,6 +518,7 @@ def session(session_id: int) -> ResponseReturnValue:
     ).all()
     html = render_template(
         "mentoring/session.html",
+        training=_related_training(found.topics),
         session=found,
         actions=actions,
         followed=followed,
@@ -518,6 +530,62 @@ def session(session_id: int) -> ResponseReturnValue:
         **_labels(),
     )
     return _audited(html, "mentoring.session_view", obj=found)
+
+
+def _related_training(topics: list[str]) -> list[dict[str, str]]:
+    """The course modules that teach the session's topics (one query), for the page to
+    link: coaching builds on training."""
+    pairs = {pair for key in topics if (t := taxonomy.topic(key)) for pair in t.modules}
+    if not pairs:
+        return []
+    rows = db.session.execute(
+        sa.select(Course.slug, Course.texts, Course.languages, Module.key, Module.texts)
+        .join(Module, Module.course_id == Course.id)
+        .where(
+            sa.tuple_(Course.slug, Module.key).in_(sorted(pairs)),
+            Course.retired_at.is_(None),
+            Module.retired_at.is_(None),
+        )
+        .order_by(Course.slug, Module.position)
+    ).all()
+    locale = get_locale()
+    return [
+        {"course": pick_text(course_texts, languages, locale).get("title", slug),
+         "module": pick_text(module_texts, languages, locale).get("title", key),
+         "slug": slug}
+        for slug, course_texts, languages, key, module_texts in rows
+    ]  # fmt: skip
+
+
+@bp.route("/sessions/<int:session_id>/versions/<int:version>")
+@roles_required(*STAFF)
+def session_version(session_id: int, version: int) -> ResponseReturnValue:
+    """What a submitted session said before an edit (its kept revision)."""
+    found = _session(session_id)
+    revision = db.session.scalar(
+        sa.select(SessionRevision).where(
+            SessionRevision.session_id == found.id, SessionRevision.version == version
+        )
+    )
+    if revision is None:
+        abort(404)
+    content = json.loads(revision.content)
+    people = {
+        u.id: u.full_name
+        for u in db.session.scalars(
+            sa.select(User).where(
+                User.id.in_(
+                    [*content.get("mentors", []), *content.get("attendees", []),
+                     *[a.get("owner") for a in content.get("actions", []) if a.get("owner")]]
+                )
+            )
+        )
+    }  # fmt: skip
+    html = render_template(
+        "mentoring/session_version.html", session=found, revision=revision, content=content,
+        people=people, **_labels(),
+    )  # fmt: skip
+    return _audited(html, "mentoring.session_version_view", obj=found, version=version)
 
 
 # --- Action points -------------------------------------------------------------------------
@@ -880,7 +948,7 @@ def autosave(unit_id: int) -> ResponseReturnValue:
     session: MentoringSession | None = None
     raw_id = request.form.get("session_id", "")
     if raw_id:
-        session = _session(int(raw_id)) if raw_id.isdigit() else None
+        session = _session(int(raw_id)) if raw_id.isdigit() and int(raw_id) <= MAX_ID else None
         if session is None or session.unit_id != found.id:
             abort(404)
         authorize(permissions.can_edit_session(current_user, session))

@@ -176,7 +176,10 @@ def test_action_updates_record_notes_and_refuse_personal_data(world):
     services.update_action(action, ActionStatus.DONE, "Finished", by=world.mentor,
                            now=clock.now())  # fmt: skip
     assert action.status is ActionStatus.DONE and action.closed_on == clock.now().date()
-    assert db.session.scalar(sa.select(ActionPoint.status)) is ActionStatus.DONE
+    assert (
+        db.session.scalar(sa.select(ActionPoint.status).where(ActionPoint.id == action.id))
+        is ActionStatus.DONE
+    )
 
 
 def test_assignments_do_not_overlap_and_end_in_order(world):

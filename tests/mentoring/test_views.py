@@ -248,3 +248,17 @@ def test_the_form_autosaves_a_draft_and_never_saves_personal_data(app, world):
     stranger = app.test_client()
     sign_in(stranger, other)
     assert stranger.post(url, data=data).status_code == 404
+
+
+def test_an_edited_session_shows_its_earlier_version(app, world):
+    session = world.log()
+    services.save_session(session, world.data(observations="Corrected text."), unit=world.unit,
+                          by=world.mentor, now=clock.now(), submit=True)  # fmt: skip
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, world.mentor)
+    page = client.get(f"/mentoring/sessions/{session.id}").get_data(as_text=True)
+    assert "Corrected text." in page and f"/mentoring/sessions/{session.id}/versions/1" in page
+    old = client.get(f"/mentoring/sessions/{session.id}/versions/1").get_data(as_text=True)
+    assert "two</strong> case files" in old and "Member 0" in old
+    assert client.get(f"/mentoring/sessions/{session.id}/versions/2").status_code == 404
