@@ -42,7 +42,7 @@ _BIRTH = re.compile(
     re.IGNORECASE | re.UNICODE,
 )
 _VICTIM = re.compile(
-    r"(?i:\bvictims?\b|\bsurvivors?\b|\bжертв\w*|\bпотерпевш\w*|\bпострадавш\w*|قربانی|ضحية|"
+    r"(?i:\bvictims?\b|\bsurvivors?\b|\bжертв\w*|\bпотерпевш\w*|\bпострадавш\w*|قربانی|قرباني|ضحية|متاثرہ|"
     r"\bjabrlanuvchi\w*|\bжәбірленуш\w*|\bжабырлануучу\w*|\bҷабрдида\w*)"
     r"[\s:,-]{1,4}((?:[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][\w'’-]+)(?:\s[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][\w'’-]+)?)",
     re.UNICODE,

@@ -1,6 +1,8 @@
 """The demo mentor logs a coaching session with two action points (the personal-data guard
 stops a passport number first), closes one of them in the next session, and the country's
-coordinator sees both sessions and the closed action in the monthly report."""
+coordinator sees both sessions and the closed action in the monthly report.
+
+(Named to run after test_security.py, which needs the demo mentor's first sign-in.)"""
 
 from __future__ import annotations
 
