@@ -26,6 +26,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
+from lms.accounts.services import register_merge_handler
 from lms.assessments import qtypes
 from lms.assessments.models import (
     Attempt,
@@ -669,3 +670,14 @@ def first_scored(keys: tuple[str, ...]) -> sa.Subquery:
         .label("rank"),
     ).where(Attempt.status == AttemptStatus.SCORED, Attempt.test_key.in_(keys))
     return ranked.subquery("ranked")
+
+
+@register_merge_handler
+def merge_attempts(source: Any, target: Any) -> dict[str, int]:
+    """Move ``source``'s test attempts to ``target`` with the enrolments they belong to
+    (lms.enrolments moves those), so the person finds their results."""
+    moved = db.session.execute(
+        sa.update(Attempt).where(Attempt.user_id == source.id)
+        .values(user_id=target.id).execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    return {"attempts": moved} if moved else {}

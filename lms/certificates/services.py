@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.accounts.models import User
+from lms.accounts.services import register_merge_handler
 from lms.assessments.attempts import POST, PRE
 from lms.assessments.models import Attempt, AttemptStatus
 from lms.certificates import credentials, render, serials
@@ -399,3 +400,14 @@ def on_completed(enrolment: Enrolment) -> None:
         issue(enrolment, now=enrolment.completed_at or datetime.now().astimezone())
     except Exception:
         current_app.logger.exception("certificate not issued for enrolment %s", enrolment.id)
+
+
+@register_merge_handler
+def merge_certificates(source: Any, target: Any) -> dict[str, int]:
+    """Give ``source``'s certificates to ``target`` (two records of one person merged):
+    the holder signs in as ``target`` and finds them; what they print is frozen."""
+    moved = db.session.execute(
+        sa.update(Certificate).where(Certificate.user_id == source.id)
+        .values(user_id=target.id).execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    return {"certificates": moved} if moved else {}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from lms import audit
 from lms.accounts.models import AgencyType, Sex, Unit, User
+from lms.accounts.services import register_merge_handler
 from lms.errors import Invalid
 from lms.extensions import db
 from lms.mentoring import pii, taxonomy
@@ -33,6 +34,9 @@ from lms.mentoring.models import (
     SessionFormat,
     SessionRevision,
     SessionStatus,
+    UnitAssessment,
+    UnitResult,
+    session_mentor,
 )
 
 #: A pseudonymous case code: letters, digits and dashes, e.g. "KG-2026-014".
@@ -518,3 +522,33 @@ def open_actions(unit_id: int, *, exclude_session: int | None = None) -> list[Ac
             .order_by(ActionPoint.due_on, ActionPoint.id)
         )
     )
+
+
+# --- Merging two records of one person ------------------------------------------------------
+
+
+@register_merge_handler
+def merge_mentoring(source: Any, target: Any) -> dict[str, int]:
+    """Move ``source``'s mentoring records to ``target``: attendance and mentoring of
+    sessions (once per session), action points owned, follow-ups, assignments, and the
+    records they wrote."""
+    moved: dict[str, int] = {}
+    for table, column in ((SessionAttendee.__table__, "user_id"), (session_mentor, "user_id")):
+        already = sa.select(table.c.session_id).where(table.c[column] == target.id)
+        db.session.execute(
+            sa.delete(table).where(table.c[column] == source.id, table.c.session_id.in_(already))
+        )
+        moved[table.name] = db.session.execute(
+            sa.update(table).where(table.c[column] == source.id).values({column: target.id})
+        ).rowcount
+    for model, column in (
+        (ActionPoint, "owner_id"), (ActionUpdate, "author_id"), (MentorAssignment, "mentor_id"),
+        (MentoringSession, "created_by_id"), (SessionRevision, "edited_by_id"),
+        (UnitAssessment, "assessed_by_id"), (UnitResult, "reported_by_id"),
+    ):  # fmt: skip
+        attribute = getattr(model, column)
+        moved[f"{model.__tablename__}.{column}"] = db.session.execute(
+            sa.update(model).where(attribute == source.id).values({column: target.id})
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+    return {key: count for key, count in moved.items() if count}

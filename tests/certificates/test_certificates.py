@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from lms import clock
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.assessments import attempts
 from lms.audit import AuditEvent
 from lms.certificates import serials, services
@@ -276,3 +276,16 @@ def test_a_certificate_of_a_course_with_a_validity_expires(app, frozen_clock, tm
     page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
     assert "This certificate expired on" in page
     assert client.get(f"/verify/{certificate.serial}.json").get_json()["status"] == "expired"
+
+
+def test_a_merge_gives_the_certificate_and_attempts_to_the_kept_record(app, frozen_clock):
+    from lms.accounts import services as accounts
+    from lms.certificates.models import Certificate
+
+    enrolment = _complete("merge.source")
+    services.issue(enrolment, now=clock.now())
+    source = db.session.get(User, enrolment.user_id)
+    target = make_user("merge.target", country_code="KG")
+    result = accounts.merge_users(source, target, actor=None, now=clock.now())
+    assert result.moved["certificates"] == 1 and result.moved["attempts"] == 2
+    assert db.session.scalar(sa.select(Certificate.user_id)) == target.id

@@ -189,3 +189,20 @@ def test_assignments_do_not_overlap_and_end_in_order(world):
     with pytest.raises(Invalid, match="not an active mentor"):
         services.assign_mentor(world.members[0], world.unit, starts_on=world.today,
                                ends_on=None, by=None, now=clock.now())  # fmt: skip
+
+
+def test_merging_two_records_of_a_member_keeps_one_attendance_per_session(world):
+    from lms.accounts import services as accounts
+    from lms.mentoring.models import SessionAttendee
+
+    first = world.log()  # members 0, 1 and 2 attended; member 0 owns an action
+    source, target = world.members[0], world.members[1]
+    result = accounts.merge_users(source, target, actor=None, now=clock.now())
+    rows = db.session.scalars(
+        sa.select(SessionAttendee.user_id).where(SessionAttendee.session_id == first.id)
+    ).all()
+    assert sorted(rows) == sorted([target.id, world.members[2].id])
+    db.session.expire_all()
+    assert {a.owner_id for a in first.actions} == {target.id}
+    assert "mentoring_attendee" not in result.moved  # the one row was a duplicate: removed
+    assert result.moved["action_point.owner_id"] == 1
