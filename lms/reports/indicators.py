@@ -1,0 +1,210 @@
+"""The donor's indicators for a reporting period, as SQL aggregates (a fixed number of
+queries whatever the data size), scoped to the viewer's countries.
+
+Persons, not participations: an official who completed two courses counts once among
+those trained (and twice among the participations); two records of one person merged
+count once, because a merge moves every record to the kept one. Each person counts under
+their own sex, country and agency type, so the groups of a breakdown add up to its total.
+
+- **trained**: completed at least one course in the period;
+- **certified**: received a certificate in the period (revoked ones do not count);
+- **tested**: completed a course in the period with a matched pre- and post-test (the
+  first scored attempt of each, lms.assessments.attempts.first_scored);
+- **improved** / **gained**: of those, scored higher after than before / by at least the
+  threshold (points) in at least one such course;
+- mentoring: sessions held in the period with units of the countries in scope, their
+  hours, the units mentored, and attendances by sex (members and others);
+- unit results: the totals the units reported for the quarters that begin in the period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from lms.accounts.models import Agency, Sex, Unit, User
+from lms.assessments import attempts
+from lms.assessments.attempts import POST, PRE
+from lms.certificates.models import Certificate, CertificateStatus
+from lms.enrolments.models import Enrolment
+from lms.extensions import db
+from lms.mentoring.models import (
+    RESULT_FIELDS,
+    MentoringSession,
+    SessionAttendee,
+    SessionStatus,
+    UnitResult,
+)
+
+#: The key of people with no agency in a breakdown by agency type.
+NO_AGENCY = "none"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Unique persons: the total and the counts by sex, country and agency type."""
+
+    total: int = 0
+    by_sex: dict[str, int] = field(default_factory=dict)
+    by_country: dict[str, int] = field(default_factory=dict)
+    by_agency: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MentoringFigures:
+    sessions: int = 0
+    hours: float = 0.0
+    units: int = 0
+    #: Attendances (a person at two sessions counts twice) by sex, members and others.
+    attendances: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndicatorReport:
+    start: date
+    end: date
+    threshold: float
+    trained: Breakdown
+    #: Completed enrolments in the period (a person may have several).
+    participations: int
+    certified: Breakdown
+    tested: Breakdown
+    improved: Breakdown
+    gained: Breakdown
+    mentoring: MentoringFigures
+    unit_results: dict[str, int]
+
+    def share(self, part: Breakdown) -> float | None:
+        """``part`` as a percentage of those tested (None when nobody was)."""
+        return round(100.0 * part.total / self.tested.total, 1) if self.tested.total else None
+
+
+def _moments(start: date, end: date) -> tuple[datetime, datetime]:
+    """The period as UTC moments: from the start of ``start`` to the end of ``end``."""
+    return (
+        datetime.combine(start, time(), tzinfo=UTC),
+        datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC),
+    )
+
+
+def _in_scope(countries: frozenset[str] | None, column: Any) -> sa.ColumnElement[bool]:
+    return sa.true() if countries is None else column.in_(sorted(countries))
+
+
+def _breakdown(people: sa.Select[Any], countries: frozenset[str] | None) -> Breakdown:
+    """Count the distinct persons ``people`` selects (a select of user ids), grouped by
+    sex, country and agency type in one query; the marginals are sums of the groups."""
+    rows = db.session.execute(
+        sa.select(User.sex, User.country_code, Agency.type, sa.func.count(User.id))
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(User.id.in_(people), _in_scope(countries, User.country_code))
+        .group_by(User.sex, User.country_code, Agency.type)
+    ).all()
+    by_sex: Counter[str] = Counter()
+    by_country: Counter[str] = Counter()
+    by_agency: Counter[str] = Counter()
+    for sex, country, agency, count in rows:
+        by_sex[Sex(sex).value] += count
+        by_country[country or NO_AGENCY] += count
+        by_agency[getattr(agency, "value", agency) or NO_AGENCY] += count
+    return Breakdown(sum(by_sex.values()), dict(by_sex), dict(by_country), dict(by_agency))
+
+
+def report(
+    start: date, end: date, *, countries: frozenset[str] | None, threshold: float = 20.0
+) -> IndicatorReport:
+    """The indicators of ``start``–``end`` (inclusive) for the people and units of
+    ``countries`` (None: every country)."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    since, until = _moments(start, end)
+    completed = sa.select(Enrolment.id, Enrolment.user_id).where(
+        Enrolment.completed_at >= since, Enrolment.completed_at < until
+    )
+    completions = completed.subquery()
+    trained = _breakdown(sa.select(completions.c.user_id), countries)
+    participations = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(completions)
+        .join(User, User.id == completions.c.user_id)
+        .where(_in_scope(countries, User.country_code))
+    )
+    certified = _breakdown(
+        sa.select(Certificate.user_id).where(
+            Certificate.issued_at >= since,
+            Certificate.issued_at < until,
+            Certificate.status != CertificateStatus.REVOKED,
+        ),
+        countries,
+    )
+    ranked = attempts.first_scored((PRE, POST))
+    pre, post = ranked.alias("pre"), ranked.alias("post")
+    pairs = (
+        sa.select(completions.c.user_id, pre.c.score.label("pre"), post.c.score.label("post"))
+        .join(pre, sa.and_(pre.c.enrolment_id == completions.c.id, pre.c.test_key == PRE,
+                           pre.c.rank == 1))
+        .join(post, sa.and_(post.c.enrolment_id == completions.c.id, post.c.test_key == POST,
+                            post.c.rank == 1))
+        .subquery()
+    )  # fmt: skip
+    tested = _breakdown(sa.select(pairs.c.user_id), countries)
+    improved = _breakdown(sa.select(pairs.c.user_id).where(pairs.c.post > pairs.c.pre), countries)
+    gained = _breakdown(
+        sa.select(pairs.c.user_id).where(pairs.c.post - pairs.c.pre >= threshold), countries
+    )
+    return IndicatorReport(
+        start=start, end=end, threshold=threshold, trained=trained,
+        participations=participations or 0, certified=certified, tested=tested,
+        improved=improved, gained=gained, mentoring=_mentoring(start, end, countries),
+        unit_results=_unit_results(start, end, countries),
+    )  # fmt: skip
+
+
+def _units(countries: frozenset[str] | None) -> sa.Select[Any]:
+    return (
+        sa.select(Unit.id)
+        .join(Agency, Agency.id == Unit.agency_id)
+        .where(_in_scope(countries, Agency.country_code))
+    )
+
+
+def _mentoring(start: date, end: date, countries: frozenset[str] | None) -> MentoringFigures:
+    held = sa.and_(
+        MentoringSession.status == SessionStatus.SUBMITTED,
+        MentoringSession.held_on.between(start, end),
+        MentoringSession.unit_id.in_(_units(countries)),
+    )
+    sessions, minutes, units = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(MentoringSession.duration_minutes), 0),
+            sa.func.count(sa.distinct(MentoringSession.unit_id)),
+        ).where(held)
+    ).one()
+    attendances: Counter[str] = Counter()
+    for sex, count in db.session.execute(
+        sa.select(User.sex, sa.func.count())
+        .join(SessionAttendee, SessionAttendee.user_id == User.id)
+        .join(MentoringSession, MentoringSession.id == SessionAttendee.session_id)
+        .where(held)
+        .group_by(User.sex)
+    ):
+        attendances[Sex(sex).value] += count
+    for (others,) in db.session.execute(sa.select(MentoringSession.others).where(held)):
+        for row in others or []:
+            attendances[str(row.get("sex", Sex.UNDISCLOSED.value))] += int(row.get("count", 0))
+    return MentoringFigures(sessions, round(minutes / 60, 1), units, dict(attendances))
+
+
+def _unit_results(start: date, end: date, countries: frozenset[str] | None) -> dict[str, int]:
+    sums = db.session.execute(
+        sa.select(*[sa.func.coalesce(sa.func.sum(getattr(UnitResult, name)), 0)
+                    for name in RESULT_FIELDS])
+        .where(UnitResult.period_start.between(start, end),
+               UnitResult.unit_id.in_(_units(countries)))
+    ).one()  # fmt: skip
+    return {name: int(value) for name, value in zip(RESULT_FIELDS, sums, strict=True)}
