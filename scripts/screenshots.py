@@ -59,6 +59,7 @@ SIGNED_IN = {
     "mentoring-actions": "/mentoring/actions?status=all",
     "mentoring-capacity": "/mentoring/units/1/capacity",
     "mentoring-results": "/mentoring/units/1/results",
+    "indicators": "/reports/indicators",
 }
 #: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
 ACTIONS = {

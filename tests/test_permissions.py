@@ -159,6 +159,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tests.sheet": STAFF_OF_KG_COHORT,
     # Mentoring: the KG unit's assigned mentor, KG coordinators and admins; never learners
     # or trainers; another country's coordinator does not see the unit.
+    # Every coordinator sees the indicators of their own countries (others count nothing).
+    "reports.indicator_report": MANAGERS,
     "mentoring.units": MENTORING,
     "mentoring.actions": MENTORING,
     "mentoring.unit": MENTORING_OF_KG,

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.accounts.models import AGENCY_TYPE_LABELS, SEX_LABELS
 from lms.forms import CheckboxesField, LocalDateField, LocalIntegerField
-from lms.mentoring.models import ActionStatus, SessionFormat
+from lms.mentoring.models import RESULT_LABELS, ActionStatus, SessionFormat
 
 FORMAT_LABELS = {
     SessionFormat.ON_THE_JOB: _l("On-the-job coaching"),
@@ -167,16 +167,16 @@ class ResultForm(FlaskForm):
                   (4, _l("October–December")))],
     )  # fmt: skip
     investigations_opened = LocalIntegerField(
-        _l("Investigations opened (trafficking or smuggling)"), validators=[Optional()]
+        RESULT_LABELS["investigations_opened"], validators=[Optional()]
     )
     financial_investigations = LocalIntegerField(
-        _l("Parallel financial investigations opened"), validators=[Optional()]
+        RESULT_LABELS["financial_investigations"], validators=[Optional()]
     )
-    prosecutions = LocalIntegerField(_l("Cases sent for prosecution"), validators=[Optional()])
-    victims_identified = LocalIntegerField(_l("Victims identified"), validators=[Optional()])
-    victims_referred = LocalIntegerField(
-        _l("Victims referred to assistance"), validators=[Optional()]
+    prosecutions = LocalIntegerField(RESULT_LABELS["prosecutions"], validators=[Optional()])
+    victims_identified = LocalIntegerField(
+        RESULT_LABELS["victims_identified"], validators=[Optional()]
     )
+    victims_referred = LocalIntegerField(RESULT_LABELS["victims_referred"], validators=[Optional()])
     submit = SubmitField(_l("Save the totals"))
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Unit, User
@@ -243,6 +244,16 @@ RESULT_FIELDS = (
     "victims_identified",
     "victims_referred",
 )
+
+
+#: What each total is called on pages and in exports.
+RESULT_LABELS = {
+    "investigations_opened": _l("Investigations opened (trafficking or smuggling)"),
+    "financial_investigations": _l("Parallel financial investigations opened"),
+    "prosecutions": _l("Cases sent for prosecution"),
+    "victims_identified": _l("Victims identified"),
+    "victims_referred": _l("Victims referred to assistance"),
+}
 
 
 class UnitResult(db.Model):

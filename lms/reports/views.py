@@ -4,28 +4,30 @@ CSV and XLSX. Read-only; the viewer's scope is applied in SQL."""
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms import permissions
-from lms.accounts.models import AGENCY_TYPE_LABELS, Role
+from lms import audit, clock, permissions
+from lms.accounts.models import AGENCY_TYPE_LABELS, SEX_LABELS, AgencyType, Role, Sex
 from lms.accounts.organisations import country_name
 from lms.assessments.models import QuestionBank
 from lms.assessments.services import current_questions
 from lms.enrolments import cohorts
 from lms.enrolments.models import Cohort
 from lms.extensions import db
-from lms.i18n import pick_text
+from lms.i18n import parse_local_date, pick_text
+from lms.mentoring.models import RESULT_LABELS
 from lms.pagination import Page, page_number
 from lms.permissions import roles_required
-from lms.reports import charts, exports, knowledge
+from lms.reports import charts, exports, indicators, knowledge
 from lms.reports.exports import bank_sheets, cohort_sheets
-from lms.tables import download
+from lms.tables import Sheet, download
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -148,3 +150,92 @@ def bank_analysis(bank_id: int) -> ResponseReturnValue:
 def _question_names(bank: QuestionBank) -> dict[str, str]:
     """Each live question key of the bank with its current name (one query)."""
     return {question.key: version.name for question, version in current_questions(bank)}
+
+
+# --- The donor's indicators ---------------------------------------------------------------
+
+
+def _period() -> tuple[date, date, str | None]:
+    """``?start=&end=`` (any of the programme's date forms), by default this year; a
+    malformed or reversed period is refused with a message and the default used."""
+    today = clock.now().date()
+    default = (date(today.year, 1, 1), date(today.year, 12, 31))
+    raw_start, raw_end = request.args.get("start", ""), request.args.get("end", "")
+    if not raw_start and not raw_end:
+        return *default, None
+    start, end = parse_local_date(raw_start), parse_local_date(raw_end)
+    if start is None or end is None or end < start or (end - start).days > 3660:
+        return *default, _("Give the period as two dates, the first before the second, "
+                           "at most ten years apart.")  # fmt: skip
+    return start, end, None
+
+
+def indicator_sheets(result: indicators.IndicatorReport, country_label: Any) -> list[Sheet]:
+    """The indicator tables, for the page and its CSV and XLSX."""
+    sexes = [s.value for s in Sex]
+    rows = [
+        (_("Officials trained (completed a course)"), result.trained),
+        (_("Officials certified"), result.certified),
+        (_("Officials with pre- and post-test"), result.tested),
+        (_("Officials who improved their score"), result.improved),
+        (_("Officials who gained at least %(n)s points", n=format_decimal(result.threshold)),
+         result.gained),
+    ]  # fmt: skip
+    persons = Sheet(
+        _("Persons"),
+        [_("Indicator"), _("Total"), *[str(SEX_LABELS[Sex(s)]) for s in sexes]],
+        [[label, part.total, *[part.by_sex.get(s, 0) for s in sexes]] for label, part in rows],
+        key="persons",
+    )
+    countries = sorted({c for _label, part in rows for c in part.by_country})
+    by_country = Sheet(
+        _("By country"),
+        [_("Indicator"), *[country_label(c) for c in countries]],
+        [[label, *[part.by_country.get(c, 0) for c in countries]] for label, part in rows],
+        key="countries",
+    )
+    agencies = [a.value for a in AgencyType] + [indicators.NO_AGENCY]
+    agency_names = {a.value: str(label) for a, label in AGENCY_TYPE_LABELS.items()}
+    agency_names[indicators.NO_AGENCY] = _("No agency")
+    by_agency = Sheet(
+        _("By agency type"),
+        [_("Indicator"), *[agency_names[a] for a in agencies]],
+        [[label, *[part.by_agency.get(a, 0) for a in agencies]] for label, part in rows],
+        key="agencies",
+    )
+    figures = result.mentoring
+    mentoring = Sheet(
+        _("Mentoring"),
+        [_("Measure"), _("Value")],
+        [[_("Mentoring sessions held"), figures.sessions], [_("Hours"), figures.hours],
+         [_("Units mentored"), figures.units],
+         *[[_("Attendances: %(sex)s", sex=SEX_LABELS[Sex(s)]), figures.attendances.get(s, 0)]
+           for s in sexes],
+         *[[str(RESULT_LABELS[name]), value] for name, value in result.unit_results.items()]],
+        key="mentoring",
+    )  # fmt: skip
+    return [persons, by_country, by_agency, mentoring]
+
+
+@bp.route("/reports/indicators")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def indicator_report() -> ResponseReturnValue:
+    """The donor's indicators for a period (``?start=&end=``, ``?format=csv|xlsx``): the
+    people and units of the viewer's countries (admins and regional coordinators: all)."""
+    start, end, problem = _period()
+    countries = permissions.coordinated_countries(current_user)
+    threshold = float(current_app.config["REPORT_GAIN_THRESHOLD"])
+    result = indicators.report(start, end, countries=countries, threshold=threshold)
+    locale = get_locale()
+    sheets = indicator_sheets(result, lambda code: country_name(code, locale))
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx") and problem is None:
+        audit.record("reports.indicators_export", actor=current_user, now=clock.now(),
+                     object_type="indicators", start=start.isoformat(), end=end.isoformat(),
+                     format=fmt)  # fmt: skip
+        db.session.commit()
+        return _download(f"indicators-{start.isoformat()}-{end.isoformat()}", sheets, fmt)
+    return render_template(
+        "reports/indicators.html", result=result, sheets=sheets, problem=problem,
+        countries=countries, start=start, end=end,
+    ), (422 if problem else 200)  # fmt: skip

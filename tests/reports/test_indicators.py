@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.mentoring import progress
 from lms.reports import indicators
 from tests.certificates.test_certificates import _complete
-from tests.factories import make_agency, make_course
+from tests.factories import make_agency, make_course, make_user
 from tests.mentoring.conftest import UnitWorld
 
 
@@ -99,3 +99,48 @@ def test_an_agency_less_person_is_counted_under_none(app, frozen_clock):
     _complete("ind.no.agency", sex=Sex.OTHER)
     start, end = _year()
     assert indicators.report(start, end, countries=None).trained.by_agency == {"none": 1}
+
+
+def test_the_indicator_page_and_its_exports_are_scoped_and_audited(app, frozen_clock):
+    import csv
+    import io
+
+    import openpyxl
+    import sqlalchemy as sa
+
+    from lms.accounts.models import Role
+    from lms.audit import AuditEvent
+    from tests.factories import sign_in
+
+    _complete("page.kg.f", sex=Sex.FEMALE)
+    _complete("page.tj.m", sex=Sex.MALE, country_code="TJ")
+    kg = app.test_client()
+    sign_in(kg, make_user("ind.coord.kg", roles=[Role.COORDINATOR], coordinator_country="KG"))
+    page = kg.get("/reports/indicators").get_data(as_text=True)
+    assert "1 official (1 female / 0 male) completed at least one course" in page
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                kg.get("/reports/indicators?format=csv&table=persons").data.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows[1][:2] == ["Officials trained (completed a course)", "1"]
+    book = openpyxl.load_workbook(io.BytesIO(kg.get("/reports/indicators?format=xlsx").data))
+    assert book.sheetnames == ["Persons", "By country", "By agency type", "Mentoring"]
+    assert [cell.value for cell in book["By country"][1]][1:] == ["Kyrgyzstan"]
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent)
+        .where(AuditEvent.action == "reports.indicators_export")
+    ) == 2  # fmt: skip
+    admin = app.test_client()
+    sign_in(admin, make_user("ind.admin", roles=[Role.ADMIN]))
+    assert "2 officials (1 female / 1 male)" in admin.get("/reports/indicators").get_data(
+        as_text=True)  # fmt: skip
+    refused = kg.get("/reports/indicators?start=2026-05-01&end=2026-01-01")
+    assert refused.status_code == 422 and "first before the second" in refused.get_data(
+        as_text=True)  # fmt: skip
+    assert kg.get("/reports/indicators?start=nonsense&end=").status_code == 422
+    learner = app.test_client()
+    sign_in(learner, make_user("ind.learner"))
+    assert learner.get("/reports/indicators").status_code == 403
