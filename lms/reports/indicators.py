@@ -21,27 +21,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, Sex, Unit, User
+from lms.accounts.models import Agency, Sex, User
 from lms.assessments import attempts
 from lms.assessments.attempts import POST, PRE
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.enrolments.models import Enrolment
 from lms.extensions import db
-from lms.mentoring.models import (
-    RESULT_FIELDS,
-    MentoringSession,
-    SessionAttendee,
-    SessionStatus,
-    UnitResult,
-)
-
-#: The key of people with no agency in a breakdown by agency type.
-NO_AGENCY = "none"
+from lms.mentoring.models import RESULT_FIELDS, UnitResult
+from lms.reports.dashboard import NO_AGENCY, Filters, Mentoring, in_scope, mentoring, moments, units
 
 
 @dataclass(frozen=True)
@@ -52,15 +44,6 @@ class Breakdown:
     by_sex: dict[str, int] = field(default_factory=dict)
     by_country: dict[str, int] = field(default_factory=dict)
     by_agency: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MentoringFigures:
-    sessions: int = 0
-    hours: float = 0.0
-    units: int = 0
-    #: Attendances (a person at two sessions counts twice) by sex, members and others.
-    attendances: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,24 +58,12 @@ class IndicatorReport:
     tested: Breakdown
     improved: Breakdown
     gained: Breakdown
-    mentoring: MentoringFigures
+    mentoring: Mentoring
     unit_results: dict[str, int]
 
     def share(self, part: Breakdown) -> float | None:
         """``part`` as a percentage of those tested (None when nobody was)."""
         return round(100.0 * part.total / self.tested.total, 1) if self.tested.total else None
-
-
-def _moments(start: date, end: date) -> tuple[datetime, datetime]:
-    """The period as UTC moments: from the start of ``start`` to the end of ``end``."""
-    return (
-        datetime.combine(start, time(), tzinfo=UTC),
-        datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC),
-    )
-
-
-def _in_scope(countries: frozenset[str] | None, column: Any) -> sa.ColumnElement[bool]:
-    return sa.true() if countries is None else column.in_(sorted(countries))
 
 
 def _breakdown(people: sa.Select[Any], countries: frozenset[str] | None) -> Breakdown:
@@ -101,7 +72,7 @@ def _breakdown(people: sa.Select[Any], countries: frozenset[str] | None) -> Brea
     rows = db.session.execute(
         sa.select(User.sex, User.country_code, Agency.type, sa.func.count(User.id))
         .outerjoin(Agency, Agency.id == User.agency_id)
-        .where(User.id.in_(people), _in_scope(countries, User.country_code))
+        .where(User.id.in_(people), in_scope(countries, User.country_code))
         .group_by(User.sex, User.country_code, Agency.type)
     ).all()
     by_sex: Counter[str] = Counter()
@@ -121,7 +92,7 @@ def report(
     ``countries`` (None: every country)."""
     if end < start:
         raise ValueError("the period ends before it starts")
-    since, until = _moments(start, end)
+    since, until = moments(start, end)
     completed = sa.select(Enrolment.id, Enrolment.user_id).where(
         Enrolment.completed_at >= since, Enrolment.completed_at < until
     )
@@ -131,7 +102,7 @@ def report(
         sa.select(sa.func.count())
         .select_from(completions)
         .join(User, User.id == completions.c.user_id)
-        .where(_in_scope(countries, User.country_code))
+        .where(in_scope(countries, User.country_code))
     )
     certified = _breakdown(
         sa.select(Certificate.user_id).where(
@@ -159,45 +130,9 @@ def report(
     return IndicatorReport(
         start=start, end=end, threshold=threshold, trained=trained,
         participations=participations or 0, certified=certified, tested=tested,
-        improved=improved, gained=gained, mentoring=_mentoring(start, end, countries),
+        improved=improved, gained=gained, mentoring=mentoring(Filters(start, end, countries)),
         unit_results=_unit_results(start, end, countries),
     )  # fmt: skip
-
-
-def _units(countries: frozenset[str] | None) -> sa.Select[Any]:
-    return (
-        sa.select(Unit.id)
-        .join(Agency, Agency.id == Unit.agency_id)
-        .where(_in_scope(countries, Agency.country_code))
-    )
-
-
-def _mentoring(start: date, end: date, countries: frozenset[str] | None) -> MentoringFigures:
-    held = sa.and_(
-        MentoringSession.status == SessionStatus.SUBMITTED,
-        MentoringSession.held_on.between(start, end),
-        MentoringSession.unit_id.in_(_units(countries)),
-    )
-    sessions, minutes, units = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(MentoringSession.duration_minutes), 0),
-            sa.func.count(sa.distinct(MentoringSession.unit_id)),
-        ).where(held)
-    ).one()
-    attendances: Counter[str] = Counter()
-    for sex, count in db.session.execute(
-        sa.select(User.sex, sa.func.count())
-        .join(SessionAttendee, SessionAttendee.user_id == User.id)
-        .join(MentoringSession, MentoringSession.id == SessionAttendee.session_id)
-        .where(held)
-        .group_by(User.sex)
-    ):
-        attendances[Sex(sex).value] += count
-    for (others,) in db.session.execute(sa.select(MentoringSession.others).where(held)):
-        for row in others or []:
-            attendances[str(row.get("sex", Sex.UNDISCLOSED.value))] += int(row.get("count", 0))
-    return MentoringFigures(sessions, round(minutes / 60, 1), units, dict(attendances))
 
 
 def _unit_results(start: date, end: date, countries: frozenset[str] | None) -> dict[str, int]:
@@ -205,6 +140,6 @@ def _unit_results(start: date, end: date, countries: frozenset[str] | None) -> d
         sa.select(*[sa.func.coalesce(sa.func.sum(getattr(UnitResult, name)), 0)
                     for name in RESULT_FIELDS])
         .where(UnitResult.period_start.between(start, end),
-               UnitResult.unit_id.in_(_units(countries)))
+               UnitResult.unit_id.in_(units(Filters(start, end, countries))))
     ).one()  # fmt: skip
     return {name: int(value) for name, value in zip(RESULT_FIELDS, sums, strict=True)}
