@@ -288,7 +288,11 @@ _NAV = [
             "mentoring.monthly",
         },
     ),
-    ("reports.indicator_report", _l("Indicators"), {"reports.indicator_report"}),
+    (
+        "reports.dashboard_page",
+        _l("Reports"),
+        {"reports.dashboard_page", "reports.indicator_report", "reports.targets_page"},
+    ),
     ("accounts.audit_log", _l("Audit trail"), {"accounts.audit_log"}),
 ]
 
@@ -311,7 +315,7 @@ def _nav_links() -> list[dict[str, Any]]:
         "assessments.banks": permissions.can_manage_banks(current_user),
         "cohorts.cohorts": current_user.has_role(Role.TRAINER, Role.COORDINATOR, Role.ADMIN),
         "mentoring.units": permissions.can_use_mentoring(current_user),
-        "reports.indicator_report": current_user.has_role(Role.COORDINATOR, Role.ADMIN),
+        "reports.dashboard_page": current_user.has_role(Role.COORDINATOR, Role.ADMIN),
     }
     links = [
         {"href": url_for(endpoint), "label": label, "current": request.endpoint in area}

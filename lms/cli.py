@@ -25,6 +25,7 @@ from lms.demo import DemoWorld
 from lms.enrolments import demo as enrolments_demo
 from lms.mentoring import demo as mentoring_demo
 from lms.mentoring.cli import mentoring
+from lms.reports import demo as reports_demo
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
 DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions, certificates, mentoring]
@@ -52,6 +53,7 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     assessments_demo.seed_classroom_cohort,
     certificates_demo.seed,
     mentoring_demo.seed,
+    reports_demo.seed,
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")

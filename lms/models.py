@@ -34,6 +34,7 @@ from lms.mentoring.models import (
     UnitAssessment,
     UnitResult,
 )
+from lms.reports.targets import IndicatorTarget
 
 __all__ = [
     "ActionPoint",
@@ -49,6 +50,7 @@ __all__ = [
     "Course",
     "Enrolment",
     "ImportBatch",
+    "IndicatorTarget",
     "Lesson",
     "LessonProgress",
     "LessonVersion",

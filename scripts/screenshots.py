@@ -60,6 +60,9 @@ SIGNED_IN = {
     "mentoring-capacity": "/mentoring/units/1/capacity",
     "mentoring-results": "/mentoring/units/1/results",
     "indicators": "/reports/indicators",
+    "reports-dashboard": "/reports/dashboard",
+    "reports-dashboard-kg": "/reports/dashboard?country=KG&course=1",
+    "targets": "/reports/targets",
 }
 #: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
 ACTIONS = {

@@ -161,6 +161,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     # or trainers; another country's coordinator does not see the unit.
     # Every coordinator sees the indicators of their own countries (others count nothing).
     "reports.indicator_report": MANAGERS,
+    "reports.dashboard_page": MANAGERS,
+    "reports.targets_page": MANAGERS,
     "mentoring.units": MENTORING,
     "mentoring.actions": MENTORING,
     "mentoring.unit": MENTORING_OF_KG,

@@ -7,6 +7,7 @@ its numbers, so it is a picture of the table, never the only place a number appe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -111,4 +112,57 @@ def histogram(
         )
         if index % max(1, bins // 10) == 0:
             chart.categories.append((left + slot * index, f"{bound:+g}" if bound else "0"))
+    return chart
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10ⁿ at or above ``value`` (at least 5), so a count
+    axis divides into five steps of round numbers."""
+    if value <= 5:
+        return 5.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return float(step * magnitude)
+    return float(10 * magnitude)  # pragma: no cover - the loop always returns
+
+
+@dataclass(frozen=True)
+class Row:
+    """One horizontal bar: its label on the left, its value at its end."""
+
+    y: float
+    width: float
+    value: float
+    label: str
+    #: Share of the first row's value, in per cent (None for the first row or from 0).
+    share: float | None
+
+
+@dataclass
+class HorizontalChart:
+    width: int
+    height: int
+    left: float
+    bar_height: float
+    rows: list[Row] = field(default_factory=list)
+
+
+def horizontal_bars(
+    rows: Sequence[tuple[str, float]], *, width: int = 640, label_width: float = 170.0
+) -> HorizontalChart:
+    """One bar per row, scaled to the largest value, each with its share of the first
+    (a funnel: how many of those who enrolled reached each stage)."""
+    bar_h, gap, top = 24.0, 8.0, 4.0
+    chart = HorizontalChart(
+        width, int(top * 2 + len(rows) * (bar_h + gap)), left=label_width, bar_height=bar_h
+    )
+    peak = max((value for _label, value in rows), default=0) or 1
+    room = width - label_width - 90
+    first = rows[0][1] if rows else 0
+    for index, (label, value) in enumerate(rows):
+        share = round(100.0 * value / first, 1) if index and first else None
+        chart.rows.append(
+            Row(top + index * (bar_h + gap), room * value / peak, value, label, share)
+        )
     return chart

@@ -7,25 +7,54 @@ import math
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import audit, clock, permissions
-from lms.accounts.models import AGENCY_TYPE_LABELS, SEX_LABELS, AgencyType, Role, Sex
+from lms.accounts.models import (
+    AGENCY_TYPE_LABELS,
+    SEX_LABELS,
+    Agency,
+    AgencyType,
+    Country,
+    Role,
+    Sex,
+)
 from lms.accounts.organisations import country_name
 from lms.assessments.models import QuestionBank
 from lms.assessments.services import current_questions
+from lms.courses.models import Course
 from lms.enrolments import cohorts
 from lms.enrolments.models import Cohort
 from lms.extensions import db
-from lms.i18n import parse_local_date, pick_text
+from lms.i18n import pick_text
 from lms.mentoring.models import RESULT_LABELS
 from lms.pagination import Page, page_number
 from lms.permissions import roles_required
-from lms.reports import charts, exports, indicators, knowledge
+from lms.reports import (
+    charts,
+    dashboard,
+    exports,
+    filters,
+    indicators,
+    knowledge,
+    suppression,
+    targets,
+)
 from lms.reports.exports import bank_sheets, cohort_sheets
 from lms.tables import Sheet, download
 
@@ -156,23 +185,29 @@ def _question_names(bank: QuestionBank) -> dict[str, str]:
 
 
 def _period() -> tuple[date, date, str | None]:
-    """``?start=&end=`` (any of the programme's date forms), by default this year; a
-    malformed or reversed period is refused with a message and the default used."""
-    today = clock.now().date()
-    default = (date(today.year, 1, 1), date(today.year, 12, 31))
-    raw_start, raw_end = request.args.get("start", ""), request.args.get("end", "")
-    if not raw_start and not raw_end:
-        return *default, None
-    start, end = parse_local_date(raw_start), parse_local_date(raw_end)
-    if start is None or end is None or end < start or (end - start).days > 3660:
-        return *default, _("Give the period as two dates, the first before the second, "
-                           "at most ten years apart.")  # fmt: skip
-    return start, end, None
+    """``?start=&end=``, by default this year (lms.reports.filters.period)."""
+    return filters.period(request.args, clock.now().date())
 
 
-def indicator_sheets(result: indicators.IndicatorReport, country_label: Any) -> list[Sheet]:
-    """The indicator tables, for the page and its CSV and XLSX."""
+def indicator_sheets(
+    result: indicators.IndicatorReport,
+    country_label: Any,
+    *,
+    publish: bool = False,
+    goals: dict[targets.Indicator, float] | None = None,
+) -> list[Sheet]:
+    """The indicator tables, for the page and its CSV and XLSX. ``publish``: counts of
+    persons under five hidden (lms.reports.suppression), for tables shared beyond the
+    coordinators. ``goals``: the targets that apply, as a first sheet beside the actuals."""
     sexes = [s.value for s in Sex]
+
+    def row(label: str, total: int, cells: list[int], *, with_total: bool) -> list[Any]:
+        if publish:
+            shown_total, shown = suppression.suppress_row(total, cells)
+        else:
+            shown_total, shown = total, list(cells)
+        return [label, shown_total, *shown] if with_total else [label, *shown]
+
     rows = [
         (_("Officials trained (completed a course)"), result.trained),
         (_("Officials certified"), result.certified),
@@ -184,14 +219,20 @@ def indicator_sheets(result: indicators.IndicatorReport, country_label: Any) -> 
     persons = Sheet(
         _("Persons"),
         [_("Indicator"), _("Total"), *[str(SEX_LABELS[Sex(s)]) for s in sexes]],
-        [[label, part.total, *[part.by_sex.get(s, 0) for s in sexes]] for label, part in rows],
+        [
+            row(label, part.total, [part.by_sex.get(s, 0) for s in sexes], with_total=True)
+            for label, part in rows
+        ],
         key="persons",
     )
     countries = sorted({c for _label, part in rows for c in part.by_country})
     by_country = Sheet(
         _("By country"),
         [_("Indicator"), *[country_label(c) for c in countries]],
-        [[label, *[part.by_country.get(c, 0) for c in countries]] for label, part in rows],
+        [
+            row(label, part.total, [part.by_country.get(c, 0) for c in countries], with_total=False)
+            for label, part in rows
+        ],
         key="countries",
     )
     agencies = [a.value for a in AgencyType] + [indicators.NO_AGENCY]
@@ -200,7 +241,10 @@ def indicator_sheets(result: indicators.IndicatorReport, country_label: Any) -> 
     by_agency = Sheet(
         _("By agency type"),
         [_("Indicator"), *[agency_names[a] for a in agencies]],
-        [[label, *[part.by_agency.get(a, 0) for a in agencies]] for label, part in rows],
+        [
+            row(label, part.total, [part.by_agency.get(a, 0) for a in agencies], with_total=False)
+            for label, part in rows
+        ],
         key="agencies",
     )
     figures = result.mentoring
@@ -214,7 +258,19 @@ def indicator_sheets(result: indicators.IndicatorReport, country_label: Any) -> 
          *[[str(RESULT_LABELS[name]), value] for name, value in result.unit_results.items()]],
         key="mentoring",
     )  # fmt: skip
-    return [persons, by_country, by_agency, mentoring]
+    sheets = [persons, by_country, by_agency, mentoring]
+    if goals:
+        figures_now = targets.actuals(result)
+        sheets.insert(0, Sheet(
+            _("Targets"),
+            [_("Indicator"), _("Target"), _("Actual"), _("% of target")],
+            [[str(targets.INDICATOR_LABELS[key]), goal, figures_now[key],
+              round(100.0 * figures_now[key] / goal, 1)
+              if goal and figures_now[key] is not None else None]
+             for key, goal in goals.items()],
+            key="targets",
+        ))  # fmt: skip
+    return sheets
 
 
 @bp.route("/reports/indicators")
@@ -227,15 +283,310 @@ def indicator_report() -> ResponseReturnValue:
     threshold = float(current_app.config["REPORT_GAIN_THRESHOLD"])
     result = indicators.report(start, end, countries=countries, threshold=threshold)
     locale = get_locale()
-    sheets = indicator_sheets(result, lambda code: country_name(code, locale))
+    publish = request.args.get("publish") == "1"
+    goals = (
+        targets.applicable(targets.for_year(start.year), countries)
+        if start.year == end.year else {}
+    )  # fmt: skip
+    sheets = indicator_sheets(result, lambda code: country_name(code, locale), publish=publish,
+                              goals=goals)  # fmt: skip
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx") and problem is None:
         audit.record("reports.indicators_export", actor=current_user, now=clock.now(),
                      object_type="indicators", start=start.isoformat(), end=end.isoformat(),
-                     format=fmt)  # fmt: skip
+                     format=fmt, publish=publish)  # fmt: skip
         db.session.commit()
-        return _download(f"indicators-{start.isoformat()}-{end.isoformat()}", sheets, fmt)
+        suffix = "-published" if publish else ""
+        return _download(f"indicators-{start.isoformat()}-{end.isoformat()}{suffix}", sheets, fmt)
+    if fmt is not None and problem is None:
+        abort(404)
     return render_template(
         "reports/indicators.html", result=result, sheets=sheets, problem=problem,
-        countries=countries, start=start, end=end,
+        countries=countries, start=start, end=end, goals=goals,
     ), (422 if problem else 200)  # fmt: skip
+
+
+# --- The coordinators' dashboard ----------------------------------------------------------
+
+
+def _stage_labels() -> dict[str, str]:
+    return {
+        "enrolled": _("Enrolled"),
+        "pre_test": _("Took the pre-test"),
+        "lessons": _("Finished the lessons"),
+        "post_test": _("Passed the post-test"),
+        "completed": _("Completed"),
+        "certified": _("Certified"),
+    }
+
+
+def _group_label(dimension: str, key: str) -> str:
+    if key == dashboard.NO_AGENCY:
+        return _("No agency") if dimension == "agency" else _("No country")
+    if dimension == "sex":
+        return str(SEX_LABELS[Sex(key)])
+    if dimension == "agency":
+        return str(AGENCY_TYPE_LABELS[AgencyType(key)])
+    return country_name(key, get_locale())
+
+
+def _band_labels() -> list[str]:
+    return [f"{10 * i}–{10 * i + 9}" if i < 9 else "90–100" for i in range(dashboard.BANDS)]
+
+
+def dashboard_sheets(
+    result: dashboard.Dashboard, courses: dict[int, str], cohorts_by_id: dict[int, str]
+) -> list[Sheet]:
+    """The dashboard's tables, for the page and its CSV and XLSX."""
+    stages = _stage_labels()
+    totals = result.totals
+    first = totals["enrolled"]
+    funnel = Sheet(
+        _("Funnel"),
+        [_("Stage"), _("Participations"), _("% of enrolled")],
+        [[stages[key], totals[key], round(100.0 * totals[key] / first, 1) if first else None]
+         for key in dashboard.STAGES],
+        key="funnel",
+    )  # fmt: skip
+    by_course = Sheet(
+        _("By course and cohort"),
+        [_("Course"), _("Cohort"), *stages.values(), _("Withdrawn")],
+        [[courses.get(row.course_id, str(row.course_id)),
+          cohorts_by_id.get(row.cohort_id, "") if row.cohort_id else _("No cohort (self-paced)"),
+          *[row.stages[key] for key in dashboard.STAGES], row.withdrawn]
+         for row in result.funnel],
+        key="courses",
+    )  # fmt: skip
+    gain = result.gain
+    groups = [(_("Everyone"), gain.overall)]
+    for dimension, table in (("sex", gain.by_sex), ("country", gain.by_country),
+                             ("agency", gain.by_agency)):  # fmt: skip
+        groups += [(_group_label(dimension, key), table[key]) for key in sorted(table)]
+    by_group = Sheet(
+        _("Knowledge gain"),
+        [_("Group"), _("Pairs"), _("Pre-test"), _("Post-test"), _("Gain"), _("Improved"),
+         _("Gained ≥ %(n)s", n=format_decimal(result.threshold))],
+        [[label, g.n, g.mean_pre, g.mean_post, g.mean_gain, g.improved, g.gained]
+         for label, g in groups],
+        key="gain",
+    )  # fmt: skip
+    bands = Sheet(
+        _("Score distribution"),
+        [_("Score"), _("Pre-test"), _("Post-test")],
+        [[label, pre, post] for label, pre, post
+         in zip(_band_labels(), gain.pre_bands, gain.post_bands, strict=True)],
+        key="scores",
+    )  # fmt: skip
+    m = result.mentoring
+    sexes = [s.value for s in Sex]
+    mentoring_sheet = Sheet(
+        _("Mentoring"),
+        [_("Measure"), _("Value")],
+        [[_("Mentoring sessions held"), m.sessions], [_("Hours"), m.hours],
+         [_("Units mentored"), m.units],
+         *[[_("Attendances: %(sex)s", sex=SEX_LABELS[Sex(s)]), m.attendances.get(s, 0)]
+           for s in sexes],
+         [_("Action points agreed"), m.actions_opened],
+         [_("Action points closed"), m.actions_closed]],
+        key="mentoring",
+    )  # fmt: skip
+    months = Sheet(
+        _("Sessions per month"),
+        [_("Month"), _("Sessions")],
+        [[month, count] for month, count in m.per_month],
+        key="months",
+    )
+    c = result.certificates
+    certificates_sheet = Sheet(
+        _("Certificates"),
+        [_("Measure"), _("Value")],
+        [[_("Certificates issued"), c.issued], [_("Certificates revoked"), c.revoked],
+         [_("Verification checks"), c.verifications], [_("Certificates verified"), c.verified]],
+        key="certificates",
+    )  # fmt: skip
+    return [funnel, by_course, by_group, bands, mentoring_sheet, months, certificates_sheet]
+
+
+def _resolve_filters() -> filters.Resolved:
+    try:
+        return filters.resolve(request.args, current_user, clock.now().date())
+    except filters.OutOfScope:
+        abort(404)
+
+
+def _filter_choices(resolved: filters.Resolved) -> dict[str, Any]:
+    """What the filter form offers: the viewer's countries, the courses, and the cohorts
+    of the chosen course that the viewer may see (three queries at most)."""
+    locale = get_locale()
+    scope = permissions.coordinated_countries(current_user)
+    if scope is None:
+        codes = db.session.scalars(
+            sa.select(Country.code).where(
+                sa.or_(Country.is_beneficiary, Country.code.in_(sa.select(Agency.country_code)))
+            )
+        ).all()
+    else:
+        codes = sorted(scope)
+    courses = db.session.scalars(sa.select(Course).order_by(Course.slug)).all()
+    cohort_rows: list[Cohort] = []
+    if resolved.course is not None:
+        cohort_rows = list(
+            db.session.scalars(
+                sa.select(Cohort)
+                .where(Cohort.course_id == resolved.course.id,
+                       permissions.visible_cohorts(current_user))
+                .order_by(Cohort.starts_on.desc(), Cohort.id)
+            )
+        )  # fmt: skip
+    return {
+        "countries": sorted(((c, country_name(c, locale)) for c in codes), key=lambda p: p[1]),
+        "courses": [(c.id, pick_text(c.texts, c.languages, locale)["title"]) for c in courses],
+        "cohorts": [(c.id, c.name) for c in cohort_rows],
+    }
+
+
+@bp.route("/reports/dashboard")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def dashboard_page() -> ResponseReturnValue:
+    """Completion funnel, knowledge gain, mentoring and certificates for the chosen
+    period, country, agency type, course, cohort and sex, within the viewer's countries
+    (``?format=csv&table=…|xlsx`` to download). A fixed number of queries."""
+    resolved = _resolve_filters()
+    threshold = float(current_app.config["REPORT_GAIN_THRESHOLD"])
+    result = dashboard.dashboard(resolved.filters, threshold=threshold)
+    choices = _filter_choices(resolved)
+    course_titles = dict(choices["courses"])
+    cohort_ids = {row.cohort_id for row in result.funnel if row.cohort_id}
+    cohort_names: dict[int, str] = {
+        cohort_id: name
+        for cohort_id, name in db.session.execute(
+            sa.select(Cohort.id, Cohort.name).where(Cohort.id.in_(sorted(cohort_ids)))
+        )
+    }
+    sheets = dashboard_sheets(result, course_titles, cohort_names)
+    fmt = request.args.get("format")
+    status = 400 if resolved.problems else 200
+    if fmt in ("csv", "xlsx"):
+        if resolved.problems:
+            abort(400)
+        audit.record("reports.dashboard_export", actor=current_user, now=clock.now(),
+                     object_type="dashboard", format=fmt, **resolved.args())  # fmt: skip
+        db.session.commit()
+        name = f"dashboard-{resolved.filters.start.isoformat()}-{resolved.filters.end.isoformat()}"
+        return _download(name, sheets, fmt)
+    if fmt is not None:
+        abort(404)
+    stages = _stage_labels()
+    totals = result.totals
+    gain = result.gain
+    gain_groups = [(_group_label("sex", key), g) for key, g in sorted(gain.by_sex.items())] + [
+        (_group_label("country", key), g) for key, g in sorted(gain.by_country.items())
+    ]
+    peak_band = max([*gain.pre_bands, *gain.post_bands, 0])
+    peak_month = max([count for _m, count in result.mentoring.per_month] + [0])
+    return (
+        render_template(
+            "reports/dashboard.html",
+            result=result,
+            resolved=resolved,
+            choices=choices,
+            sheets={sheet.key: sheet for sheet in sheets},
+            sexes=[(s.value, SEX_LABELS[s]) for s in Sex],
+            agency_types=[(a.value, AGENCY_TYPE_LABELS[a]) for a in AgencyType],
+            funnel_chart=charts.horizontal_bars(
+                [(stages[key], totals[key]) for key in dashboard.STAGES]
+            ),
+            bands_chart=charts.grouped_bars(
+                list(
+                    zip(
+                        _band_labels(),
+                        zip(gain.pre_bands, gain.post_bands, strict=True),
+                        strict=True,
+                    )
+                ),
+                maximum=charts.nice_ceiling(peak_band),
+            ),
+            groups_chart=charts.grouped_bars(
+                [(label, (g.mean_pre, g.mean_post)) for label, g in gain_groups if g.n]
+            ),
+            months_chart=charts.grouped_bars(
+                [(month[2:], (count,)) for month, count in result.mentoring.per_month],
+                maximum=charts.nice_ceiling(peak_month),
+            ),
+        ),
+        status,
+    )
+
+
+# --- Indicator targets --------------------------------------------------------------------
+
+
+def _target_year() -> int:
+    raw = request.values.get("year", "")
+    if not raw:
+        return clock.now().year
+    if not (raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100):
+        abort(400)
+    return int(raw)
+
+
+def _target_countries() -> list[tuple[str, str]]:
+    """The beneficiary countries (the targets' columns), by name in the reader's language."""
+    locale = get_locale()
+    codes = db.session.scalars(sa.select(Country.code).where(Country.is_beneficiary)).all()
+    return sorted(((c, country_name(c, locale)) for c in codes), key=lambda pair: pair[1])
+
+
+@bp.route("/reports/targets", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def targets_page() -> ResponseReturnValue:
+    """The year's indicator targets, for the programme and each beneficiary country:
+    coordinators read them, administrators set them (an empty cell removes a target)."""
+    year = _target_year()
+    columns = [(targets.PROGRAMME, _("Programme")), *_target_countries()]
+    problems: dict[str, str] = {}
+    entered: dict[str, str] = {}
+    if request.method == "POST":
+        if not current_user.has_role(Role.ADMIN):
+            abort(403)
+        values: dict[tuple[str, targets.Indicator], float | None] = {}
+        for code, _label in columns:
+            for indicator in targets.Indicator:
+                name = f"{code or 'programme'}-{indicator.value}"
+                raw = request.form.get(name, "").strip().replace(",", ".")
+                entered[name] = raw
+                value: float | None = None
+                if raw:
+                    try:
+                        value = float(raw)
+                    except ValueError:
+                        value = math.nan
+                    ceiling = 100 if indicator in targets.PERCENTAGES else 10_000_000
+                    if not 0 <= value <= ceiling:
+                        problems[name] = (
+                            _("A percentage from 0 to 100.")
+                            if indicator in targets.PERCENTAGES
+                            else _("A whole number of 0 or more.")
+                        )
+                        continue
+                    if indicator not in targets.PERCENTAGES and value != int(value):
+                        problems[name] = _("A whole number of 0 or more.")
+                        continue
+                values[(code, indicator)] = value
+        if not problems:
+            changed = targets.save(year, values, by=current_user, now=clock.now())
+            db.session.commit()
+            flash(ngettext("%(num)d target changed.", "%(num)d targets changed.", changed),
+                  "success")  # fmt: skip
+            return redirect(url_for("reports.targets_page", year=year))
+    saved = targets.for_year(year)
+    return render_template(
+        "reports/targets.html",
+        year=year,
+        columns=columns,
+        indicators=[(i, targets.INDICATOR_LABELS[i]) for i in targets.Indicator],
+        saved=saved,
+        entered=entered,
+        problems=problems,
+        editable=current_user.has_role(Role.ADMIN),
+    ), (422 if problems else 200)  # fmt: skip
