@@ -44,6 +44,8 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
         "certificates": 3,
         # The demo mentor's five monthly sessions with the Kyrgyz anti-trafficking unit.
         "mentoring sessions": 5,
+        # This year's targets for the programme and for Kyrgyzstan.
+        "indicator targets": 12,
     }
     for role, login in data["logins"].items():
         user = get_user_by_username(login["username"])
@@ -65,6 +67,7 @@ def test_demo_prints_a_login_for_every_role_and_is_idempotent(runner):
         "enrolments": 83,
         "certificates": 3,
         "mentoring sessions": 5,
+        "indicator targets": 12,
     }
     assert again["logins"] == data["logins"]
 

@@ -35,7 +35,7 @@ def seed(world: DemoWorld) -> None:
     missing = {(country, indicator): float(value) for country, indicator, value in TARGETS
                if (country, indicator.value) not in saved}  # fmt: skip
     for country, indicator, _value in TARGETS:
-        world.count("indicator target", created=(country, indicator) in missing)
+        world.count("indicator targets", created=(country, indicator) in missing)
     if not missing:
         return
     admin = db.session.scalar(
