@@ -11,21 +11,23 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from lms import permissions
+from lms import audit, clock, permissions
 from lms.accounts.models import Role
 from lms.accounts.organisations import country_name
 from lms.api import schemas
 from lms.assessments.models import QuestionBank
 from lms.enrolments import cohorts
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.permissions import roles_required
-from lms.reports import knowledge
+from lms.reports import dashboard, filters, indicators, knowledge, suppression, targets
 
 blp = Blueprint(
     "api_reports",
     __name__,
     url_prefix="/api/v1",
-    description="Knowledge gain of cohorts and item analysis of question banks.",
+    description="Knowledge gain of cohorts, item analysis of question banks, the "
+    "coordinators' dashboard and the donor's indicators.",
 )
 
 
@@ -123,3 +125,114 @@ def bank_analysis(bank_id: int) -> dict[str, Any]:
             for a, b, difs in analysis.translations
         ],
     }
+
+
+# --- Coordinators' dashboard and the donor's indicators -------------------------------------
+
+
+def _audit_read(action: str, **details: Any) -> None:
+    audit.record(action, actor=current_user, now=clock.now(), object_type="reports", **details)
+    db.session.commit()
+
+
+@blp.route("/reports/dashboard")
+@blp.arguments(schemas.DashboardArgsSchema, location="query")
+@blp.response(200, schemas.DashboardSchema)
+@blp.alt_response(400, description="The period ends before it starts or spans over ten years.")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def dashboard_figures(args: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's figures for a period, country, agency type, sex, course and cohort,
+    within the caller's countries (as on /reports/dashboard). A malformed filter is 400
+    with a message per argument in ``details``; a country, course or cohort that is
+    unknown or not the caller's is 404. Each call is audited."""
+    try:
+        resolved = filters.resolve(args, current_user, clock.now().date())
+    except filters.OutOfScope:
+        abort(404)
+    if resolved.problems:
+        raise DomainError(
+            "Some filters are not valid.",
+            details={name: str(message) for name, message in resolved.problems.items()},
+        )
+    threshold = float(current_app.config["REPORT_GAIN_THRESHOLD"])
+    result = dashboard.dashboard(resolved.filters, threshold=threshold)
+    f = resolved.filters
+    gain = result.gain
+
+    def group(g: dashboard.GainGroup) -> dict[str, Any]:
+        return {"n": g.n, "mean_pre": g.mean_pre, "mean_post": g.mean_post,
+                "mean_gain": g.mean_gain, "improved": g.improved, "gained": g.gained}  # fmt: skip
+
+    _audit_read("reports.dashboard_api", **resolved.args())
+    return {
+        "filters": {
+            "start": f.start, "end": f.end,
+            "countries": sorted(f.countries) if f.countries is not None else None,
+            "agency_type": f.agency_type.value if f.agency_type else None,
+            "sex": f.sex.value if f.sex else None,
+            "course_id": f.course_id, "cohort_id": f.cohort_id,
+        },
+        "threshold": result.threshold,
+        "totals": result.totals,
+        "funnel": [asdict(row) for row in result.funnel],
+        "gain": {
+            "overall": group(gain.overall),
+            "by_sex": {k: group(v) for k, v in gain.by_sex.items()},
+            "by_country": {k: group(v) for k, v in gain.by_country.items()},
+            "by_agency": {k: group(v) for k, v in gain.by_agency.items()},
+            "pre_bands": gain.pre_bands, "post_bands": gain.post_bands,
+        },
+        "mentoring": asdict(result.mentoring),
+        "certificates": asdict(result.certificates),
+    }  # fmt: skip
+
+
+def _breakdown(part: indicators.Breakdown, publish: bool) -> dict[str, Any]:
+    if not publish:
+        return asdict(part)
+    out: dict[str, Any] = {"total": suppression.hide(part.total)}
+    for name in ("by_sex", "by_country", "by_agency"):
+        cells: dict[str, int] = getattr(part, name)
+        keys = sorted(cells)
+        _total, shown = suppression.suppress_row(part.total, [cells[k] for k in keys])
+        out[name] = dict(zip(keys, shown, strict=True))
+    return out
+
+
+@blp.route("/reports/indicators")
+@blp.arguments(schemas.IndicatorArgsSchema, location="query")
+@blp.response(200, schemas.IndicatorReportSchema)
+@blp.alt_response(400, description="The period ends before it starts or spans over ten years.")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def indicator_figures(args: dict[str, Any]) -> dict[str, Any]:
+    """The donor's indicators for a period (default: this year) for the caller's
+    countries: persons (not participations) by sex, country and agency type, mentoring,
+    unit results and the targets that apply. ``publish=true`` hides groups of fewer
+    than 5 persons as "<5" (with secondary suppression). Each call is audited."""
+    start, end, problem = filters.period(args, clock.now().date())
+    if problem:
+        raise DomainError(problem, details={"start": problem})
+    countries = permissions.coordinated_countries(current_user)
+    threshold = float(current_app.config["REPORT_GAIN_THRESHOLD"])
+    result = indicators.report(start, end, countries=countries, threshold=threshold)
+    publish = bool(args.get("publish"))
+    goals = targets.applicable(targets.for_year(start.year), countries) if (
+        start.year == end.year) else {}  # fmt: skip
+    figures = targets.actuals(result)
+    _audit_read("reports.indicators_api", start=start.isoformat(), end=end.isoformat(),
+                publish=publish)  # fmt: skip
+    return {
+        "start": start, "end": end,
+        "countries": sorted(countries) if countries is not None else None,
+        "threshold": threshold, "published": publish,
+        "participations": (suppression.hide(result.participations) if publish
+                           else result.participations),
+        **{name: _breakdown(getattr(result, name), publish)
+           for name in ("trained", "certified", "tested", "improved", "gained")},
+        "improved_percent": result.share(result.improved),
+        "gained_percent": result.share(result.gained),
+        "mentoring": asdict(result.mentoring),
+        "unit_results": result.unit_results,
+        "targets": [{"indicator": key.value, "target": goal, "actual": figures[key]}
+                    for key, goal in goals.items()],
+    }  # fmt: skip

@@ -513,3 +513,141 @@ class SessionPageSchema(PageSchema):
 
 class SessionArgsSchema(PageArgsSchema):
     unit = fields.Integer(validate=ID, metadata={"description": "Unit id."})
+
+
+# --- Coordinators' dashboard and the donor's indicators -------------------------------------
+
+
+class PeriodArgsSchema(Schema):
+    start = fields.Date(metadata={"description": "First day; default 1 January of this year."})
+    end = fields.Date(
+        metadata={
+            "description": "Last day; default 31 December. A period that ends before it "
+            "starts or spans more than ten years is refused (400)."
+        }
+    )
+
+
+class DashboardArgsSchema(PeriodArgsSchema):
+    country = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z]{2}$"),
+        metadata={"description": "ISO code of one of the caller's countries (else 404)."},
+    )
+    agency = fields.String(validate=validate.OneOf([a.value for a in AgencyType]))
+    sex = fields.String(validate=validate.OneOf([s.value for s in Sex]))
+    course = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    cohort = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "A cohort the caller may see (else 404)."},
+    )
+
+
+class FiltersOutSchema(Schema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    countries = fields.List(
+        fields.String(), allow_none=True, required=True,
+        metadata={"description": "The countries counted; null: every country."},
+    )  # fmt: skip
+    agency_type = fields.String(allow_none=True, required=True)
+    sex = fields.String(allow_none=True, required=True)
+    course_id = fields.Integer(allow_none=True, required=True)
+    cohort_id = fields.Integer(allow_none=True, required=True)
+
+
+class FunnelRowSchema(Schema):
+    course_id = fields.Integer(required=True)
+    cohort_id = fields.Integer(allow_none=True, required=True)
+    stages = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    withdrawn = fields.Integer(required=True)
+
+
+class GainGroupSchema(Schema):
+    n = fields.Integer(required=True, metadata={"description": "Matched pre/post pairs."})
+    mean_pre = fields.Float(allow_none=True, required=True)
+    mean_post = fields.Float(allow_none=True, required=True)
+    mean_gain = fields.Float(allow_none=True, required=True)
+    improved = fields.Integer(required=True)
+    gained = fields.Integer(required=True)
+
+
+class DashboardGainSchema(Schema):
+    overall = fields.Nested(GainGroupSchema, required=True)
+    by_sex = fields.Dict(keys=fields.String(), values=fields.Nested(GainGroupSchema), required=True)
+    by_country = fields.Dict(
+        keys=fields.String(), values=fields.Nested(GainGroupSchema), required=True
+    )
+    by_agency = fields.Dict(
+        keys=fields.String(), values=fields.Nested(GainGroupSchema), required=True
+    )
+    pre_bands = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "Pairs per band of ten points, 0–9 first."},
+    )
+    post_bands = fields.List(fields.Integer(), required=True)
+
+
+class DashboardMentoringSchema(Schema):
+    sessions = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+    units = fields.Integer(required=True)
+    attendances = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    actions_opened = fields.Integer(required=True)
+    actions_closed = fields.Integer(required=True)
+    per_month = fields.List(fields.Tuple((fields.String(), fields.Integer())), required=True)
+
+
+class DashboardCertificatesSchema(Schema):
+    issued = fields.Integer(required=True)
+    revoked = fields.Integer(required=True)
+    verifications = fields.Integer(required=True)
+    verified = fields.Integer(required=True)
+
+
+class DashboardSchema(Schema):
+    filters = fields.Nested(FiltersOutSchema, required=True)
+    threshold = fields.Float(required=True)
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    funnel = fields.List(fields.Nested(FunnelRowSchema), required=True)
+    gain = fields.Nested(DashboardGainSchema, required=True)
+    mentoring = fields.Nested(DashboardMentoringSchema, required=True)
+    certificates = fields.Nested(DashboardCertificatesSchema, required=True)
+
+
+class IndicatorArgsSchema(PeriodArgsSchema):
+    publish = fields.Boolean(
+        metadata={"description": 'Hide groups of fewer than 5 persons (as "<5").'}
+    )
+
+
+class BreakdownSchema(Schema):
+    total = fields.Raw(required=True, metadata={"oneOf": [{"type": "integer"}, {"type": "string"}]})
+    by_sex = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    by_country = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    by_agency = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+
+
+class TargetSchema(Schema):
+    indicator = fields.String(required=True)
+    target = fields.Float(required=True)
+    actual = fields.Float(allow_none=True, required=True)
+
+
+class IndicatorReportSchema(Schema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    countries = fields.List(fields.String(), allow_none=True, required=True)
+    threshold = fields.Float(required=True)
+    published = fields.Boolean(required=True)
+    participations = fields.Raw(required=True)
+    trained = fields.Nested(BreakdownSchema, required=True)
+    certified = fields.Nested(BreakdownSchema, required=True)
+    tested = fields.Nested(BreakdownSchema, required=True)
+    improved = fields.Nested(BreakdownSchema, required=True)
+    gained = fields.Nested(BreakdownSchema, required=True)
+    improved_percent = fields.Float(allow_none=True, required=True)
+    gained_percent = fields.Float(allow_none=True, required=True)
+    mentoring = fields.Nested(DashboardMentoringSchema, required=True)
+    unit_results = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    targets = fields.List(fields.Nested(TargetSchema), required=True)

@@ -457,12 +457,11 @@ def dashboard_page() -> ResponseReturnValue:
     choices = _filter_choices(resolved)
     course_titles = dict(choices["courses"])
     cohort_ids = {row.cohort_id for row in result.funnel if row.cohort_id}
-    cohort_names: dict[int, str] = {
-        cohort_id: name
-        for cohort_id, name in db.session.execute(
+    cohort_names: dict[int, str] = dict(
+        db.session.execute(
             sa.select(Cohort.id, Cohort.name).where(Cohort.id.in_(sorted(cohort_ids)))
-        )
-    }
+        ).all()
+    )
     sheets = dashboard_sheets(result, course_titles, cohort_names)
     fmt = request.args.get("format")
     status = 400 if resolved.problems else 200

@@ -53,6 +53,8 @@ EXPECTED = {
     "api_cohorts.cohort": {**STAFF, "coordinator_kz": NOT_FOUND},
     "api_reports.cohort_results": {**STAFF, "coordinator_kz": NOT_FOUND},
     "api_reports.bank_analysis": MANAGERS,
+    "api_reports.dashboard_figures": MANAGERS,
+    "api_reports.indicator_figures": MANAGERS,
     # Posted without a body: 422 for coordinators and admins (the body is checked before the
     # cohort is looked up: tests/api/test_cohorts.py shows the KZ coordinator gets 404).
     "api_cohorts.enrol_in_cohort": {

@@ -21,6 +21,13 @@ from lms.courses.services import sync as sync_courses
 from tests.factories import make_agency, make_unit, make_user
 
 EXAMPLES = 40
+#: The report endpoints refuse a period that ends before it starts (400): a rule between
+#: two arguments that OpenAPI cannot state, so a generated pair may break it.
+CONFIG = """
+[[operations]]
+include-path-regex = "^/api/v1/reports/(dashboard|indicators)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
+"""
 
 
 @pytest.fixture
@@ -36,7 +43,8 @@ def token(app):
 
 
 def test_api_conforms_to_its_document(app, token):
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    config = schemathesis.config.SchemathesisConfig.from_str(CONFIG)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     checked = []

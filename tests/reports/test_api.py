@@ -37,3 +37,50 @@ def test_the_bank_analysis_endpoint(app, client, frozen_clock):
     facility = {i["key"]: i["facility"] for i in body["versions"][0]["items"]}
     assert facility == {"id:a1": 75.0, "id:a2": 50.0, "id:a3": 25.0}
     assert body["overall"]["alpha"] == pytest.approx(0.75)
+
+
+def test_the_dashboard_and_indicator_endpoints_are_scoped_checked_and_audited(
+    app, client, frozen_clock
+):
+    import sqlalchemy as sa
+
+    from lms.accounts.models import Role, Sex
+    from lms.audit import AuditEvent
+    from lms.extensions import db
+    from tests.certificates.test_certificates import _complete
+    from tests.factories import make_user
+
+    _complete("api.d.kg.f", sex=Sex.FEMALE)
+    _complete("api.d.kg.m", sex=Sex.MALE)
+    _complete("api.d.tj.m", sex=Sex.MALE, country_code="TJ")
+    kg = bearer(make_user("api.d.coord", roles=[Role.COORDINATOR], coordinator_country="KG"))
+    admin = bearer(make_user("api.d.admin", roles=[Role.ADMIN]))
+    body = client.get("/api/v1/reports/dashboard", headers=kg).get_json()
+    assert body["totals"]["enrolled"] == 2 and body["filters"]["countries"] == ["KG"]
+    assert set(body["gain"]["by_country"]) == {"KG"}
+    assert body["gain"]["overall"]["n"] == 2
+    everyone = client.get("/api/v1/reports/dashboard?sex=male", headers=admin).get_json()
+    assert everyone["totals"]["enrolled"] == 2 and everyone["filters"]["countries"] is None
+    assert client.get("/api/v1/reports/dashboard?country=TJ", headers=kg).status_code == 404
+    bad = client.get("/api/v1/reports/dashboard?sex=x&start=soon", headers=kg)
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["details"]["query"]) == {"sex", "start"}
+    backwards = client.get("/api/v1/reports/dashboard?start=2026-05-01&end=2026-01-01",
+                           headers=kg)  # fmt: skip
+    assert backwards.status_code == 400
+    assert set(backwards.get_json()["error"]["details"]) == {"start"}
+
+    figures = client.get("/api/v1/reports/indicators", headers=kg).get_json()
+    assert figures["trained"]["total"] == 2 and figures["trained"]["by_country"] == {"KG": 2}
+    assert figures["improved_percent"] == 100.0
+    published = client.get("/api/v1/reports/indicators?publish=true", headers=admin).get_json()
+    assert published["trained"]["total"] == "<5" and published["published"] is True
+    assert published["trained"]["by_sex"] == {"female": "<5", "male": "<5"}
+    reversed_period = client.get(
+        "/api/v1/reports/indicators?start=2026-05-01&end=2026-01-01", headers=kg
+    )
+    assert reversed_period.status_code == 400
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent)
+        .where(AuditEvent.action.in_(["reports.dashboard_api", "reports.indicators_api"]))
+    ) == 4  # fmt: skip
