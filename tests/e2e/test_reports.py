@@ -3,6 +3,7 @@ Russian); an administrator reads a bank's item analysis."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
@@ -76,5 +77,55 @@ def test_admin_downloads_a_cohorts_certificates_as_one_zip(browser, live_server,
         with zipfile.ZipFile(download.value.path()) as archive:
             names = archive.namelist()
         assert "manifest.csv" in names and any(n.endswith(".pdf") for n in names)
+    finally:
+        context.close()
+
+
+def test_coordinator_filters_the_dashboard_and_the_file_agrees(browser, live_server, screenshot):
+    """The demo coordinator (Kyrgyzstan) narrows the dashboard to women on one course,
+    downloads the XLSX and finds the page's number in it; the printed indicator report
+    keeps its tables and drops the controls."""
+    import io
+
+    import openpyxl
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )  # fmt: skip
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "coordinator")
+        page.get_by_role("navigation").get_by_role("link", name="Reports").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+        everyone = int(page.locator("[data-figure=enrolled]").inner_text())
+        assert everyone > 0
+        # The coordinator's only country: no other to choose.
+        assert page.locator("#country option").count() == 2
+        page.locator("#sex").select_option("female")
+        page.locator("#course").select_option(index=1)
+        page.get_by_role("button", name="Show").click()
+        expect(page).to_have_url(re.compile(r"sex=female.*course=\d+|course=\d+.*sex=female"))
+        women = int(page.locator("[data-figure=enrolled]").inner_text())
+        assert 0 < women < everyone
+        expect(page.get_by_role("heading", name="Completion funnel")).to_be_visible()
+        screenshot("reports-dashboard-filtered", page)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download (XLSX)").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+        with open(download.value.path(), "rb") as handle:
+            book = openpyxl.load_workbook(io.BytesIO(handle.read()))
+        funnel = {row[0]: row[1] for row in book["Funnel"].iter_rows(min_row=2, values_only=True)}
+        assert funnel["Enrolled"] == women
+        by_course = list(book["By course and cohort"].iter_rows(min_row=2, values_only=True))
+        assert sum(row[2] for row in by_course) == women
+
+        page.get_by_role("link", name="Indicators").first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Indicators")
+        expect(page.get_by_role("heading", name="Targets")).to_be_visible()
+        page.emulate_media(media="print")
+        expect(page.get_by_role("button", name="Show")).to_be_hidden()
+        screenshot("reports-indicators-print", page)
+        page.pdf(path=str(screenshot("reports-indicators-print", page).with_suffix(".pdf")))
     finally:
         context.close()
