@@ -41,8 +41,8 @@ INDICATOR_LABELS = {
     Indicator.TRAINED: _l("Officials trained"),
     Indicator.TRAINED_FEMALE: _l("Female officials trained"),
     Indicator.CERTIFIED: _l("Officials certified"),
-    Indicator.IMPROVED_PERCENT: _l("% of tested officials who improved their score"),
-    Indicator.GAINED_PERCENT: _l("% of tested officials who gained at least the threshold"),
+    Indicator.IMPROVED_PERCENT: _l("Tested officials who improved their score (%)"),
+    Indicator.GAINED_PERCENT: _l("Tested officials who gained at least the threshold (%)"),
     Indicator.MENTORING_SESSIONS: _l("Mentoring sessions held"),
     Indicator.UNITS_MENTORED: _l("Units mentored"),
 }

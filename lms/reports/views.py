@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import format_decimal, get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -263,7 +263,7 @@ def indicator_sheets(
         figures_now = targets.actuals(result)
         sheets.insert(0, Sheet(
             _("Targets"),
-            [_("Indicator"), _("Target"), _("Actual"), _("% of target")],
+            [_("Indicator"), _("Target"), _("Actual"), _("Share of target (%)")],
             [[str(targets.INDICATOR_LABELS[key]), goal, figures_now[key],
               round(100.0 * figures_now[key] / goal, 1)
               if goal and figures_now[key] is not None else None]
@@ -314,8 +314,8 @@ def _stage_labels() -> dict[str, str]:
         "enrolled": _("Enrolled"),
         "pre_test": _("Took the pre-test"),
         "lessons": _("Finished the lessons"),
-        "post_test": _("Passed the post-test"),
-        "completed": _("Completed"),
+        "post_test": pgettext("funnel stage", "Passed the post-test"),
+        "completed": pgettext("funnel stage", "Completed"),
         "certified": _("Certified"),
     }
 
@@ -343,7 +343,7 @@ def dashboard_sheets(
     first = totals["enrolled"]
     funnel = Sheet(
         _("Funnel"),
-        [_("Stage"), _("Participations"), _("% of enrolled")],
+        [_("Stage"), _("Participations"), _("Share of enrolled (%)")],
         [[stages[key], totals[key], round(100.0 * totals[key] / first, 1) if first else None]
          for key in dashboard.STAGES],
         key="funnel",
