@@ -273,6 +273,8 @@ def main() -> None:
             ("coordinator dashboard", "/", coordinator, world["coordinator"]),
             ("cohort results", f"/cohorts/{world['cohort']}/results", coordinator,
              world["coordinator"]),
+            ("reports dashboard", "/reports/dashboard", coordinator, world["coordinator"]),
+            ("indicator report", "/reports/indicators", coordinator, world["coordinator"]),
         ]  # fmt: skip
         for label, path, cookies, _who in pages:
             # Each page answers 200 to its sessions (a redirect to sign in would be cheap).
