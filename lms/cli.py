@@ -23,6 +23,8 @@ from lms.courses import demo as courses_demo
 from lms.courses import services as courses
 from lms.demo import DemoWorld
 from lms.enrolments import demo as enrolments_demo
+from lms.errors import DomainError
+from lms.evaluation import services as evaluation
 from lms.mentoring import demo as mentoring_demo
 from lms.mentoring.cli import mentoring
 from lms.reports import demo as reports_demo
@@ -40,6 +42,7 @@ def _known_tests(bank_folders: list[Path]) -> dict[str, dict[str, int]]:
 def _seed_courses(world: DemoWorld) -> None:
     banks = content_folders(current_app.config["ASSESSMENTS_DIR"])
     courses_demo.seed(world, known_tests=_known_tests(banks))
+    evaluation.sync(content_folders(current_app.config["COURSES_DIR"]), now=world.now)
 
 
 DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
@@ -105,6 +108,7 @@ def check_content(as_json: bool) -> None:
         str(p) for p in courses.check(course_folders, known_tests=_known_tests(bank_folders))
     ]
     problems += assessments.check_content(bank_folders)
+    problems += [str(p) for p in evaluation.check(course_folders)]
     if problems:
         raise Refused(problems, as_json=as_json)
     emit({"ok": True, "problems": []}, as_json=as_json, text="content is valid")
@@ -120,16 +124,25 @@ def sync_content(as_json: bool) -> None:
     now = clock.now()
     banks = assessments.sync_content(bank_folders, now=now)
     course_totals = courses.sync(course_folders, known_tests=_known_tests(bank_folders), now=now)
+    try:
+        survey_totals = evaluation.sync(course_folders, now=now)
+    except DomainError as error:
+        raise Refused(error.message.split("; "), as_json=as_json) from None
     totals = {key: banks[key] + course_totals[key] for key in ("created", "updated", "unchanged")}
-    totals.update(courses=course_totals, questions=banks)
-    changed = totals["created"] + totals["updated"] + banks["retired"] + course_totals["retired"]
+    totals.update(courses=course_totals, questions=banks, surveys=survey_totals)
+    changed = sum(
+        (totals["created"], totals["updated"], banks["retired"], course_totals["retired"],
+         survey_totals["created"], survey_totals["updated"], survey_totals["retired"])
+    )  # fmt: skip
     emit(
         totals,
         as_json=as_json,
         text=(
             f"courses: {course_totals['created']} created, {course_totals['updated']} updated, "
             f"{course_totals['unchanged']} unchanged; questions: {banks['created']} created, "
-            f"{banks['updated']} updated, {banks['unchanged']} unchanged"
+            f"{banks['updated']} updated, {banks['unchanged']} unchanged; surveys: "
+            f"{survey_totals['created']} created, {survey_totals['updated']} updated, "
+            f"{survey_totals['unchanged']} unchanged"
             + ("" if changed else " — nothing changed, nothing written")
         ),
     )

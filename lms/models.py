@@ -24,6 +24,14 @@ from lms.audit import AuditEvent
 from lms.certificates.models import Certificate, CertificateBundle, CertificatePdf
 from lms.courses.models import Course, Lesson, LessonVersion, Module
 from lms.enrolments.models import Enrolment, LessonProgress
+from lms.evaluation.models import (
+    AnonymousResponse,
+    ApplicationConfirmation,
+    CourseSurvey,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyVersion,
+)
 from lms.mentoring.models import (
     ActionPoint,
     ActionUpdate,
@@ -40,7 +48,9 @@ __all__ = [
     "ActionPoint",
     "ActionUpdate",
     "Agency",
+    "AnonymousResponse",
     "ApiToken",
+    "ApplicationConfirmation",
     "AuditEvent",
     "BankUpload",
     "Certificate",
@@ -48,6 +58,7 @@ __all__ = [
     "CertificatePdf",
     "Country",
     "Course",
+    "CourseSurvey",
     "Enrolment",
     "ImportBatch",
     "IndicatorTarget",
@@ -66,6 +77,9 @@ __all__ = [
     "RoleGrant",
     "SessionAttendee",
     "SessionRevision",
+    "SurveyInvitation",
+    "SurveyResponse",
+    "SurveyVersion",
     "Unit",
     "UnitAssessment",
     "UnitAssignment",

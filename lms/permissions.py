@@ -490,3 +490,40 @@ def can_view_session(user: Any, session: MentoringSession) -> bool:
 def can_edit_session(user: Any, session: MentoringSession) -> bool:
     """Its mentors (or whoever started it) while assigned to the unit."""
     return _writes_session(user, session) and can_log_session(user, session.unit)
+
+
+# --- Evaluation ------------------------------------------------------------------------------
+
+
+def survey_people(user: Any) -> sa.ColumnElement[bool]:
+    """The people whose surveys ``user`` follows up (a condition on User): coordinators
+    their countries' officers, mentors the members of the units they are assigned to
+    today, admins everyone."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    if user.has_role(Role.ADMIN):
+        return sa.true()
+    clauses: list[sa.ColumnElement[bool]] = []
+    if user.has_role(Role.COORDINATOR):
+        countries = user.coordinated_countries
+        if countries is None:
+            return sa.true()
+        clauses.append(User.country_code.in_(sorted(countries)))
+    if user.has_role(Role.MENTOR):
+        clauses.append(User.unit_id.in_(_assigned_unit_ids(user, _today())))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def can_follow_up(user: Any, person: User) -> bool:
+    """May ``user`` enter ``person``'s survey answers (taken by telephone or on paper) and
+    confirm what they observed of the officer's work?"""
+    if not getattr(user, "is_authenticated", False) or person.id == user.id:
+        return False
+    if user.has_role(Role.ADMIN) or _coordinates(user, person.country_code):
+        return True
+    return _mentors(user) and person.unit_id is not None and _assigned(user, person.unit_id)
+
+
+def can_view_survey_results(user: Any) -> bool:
+    """Survey results (with open comments) are for coordinators, of their countries."""
+    return getattr(user, "is_authenticated", False) and user.has_role(Role.COORDINATOR, Role.ADMIN)

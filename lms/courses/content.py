@@ -594,3 +594,9 @@ def load_courses(
             seen[course.slug] = str(course_dir)
             courses.append(course)
     return courses, problems.problems
+
+
+#: Public names of the YAML helpers, for other domains' content (lms.evaluation.content).
+read_yaml = _read_yaml
+line_of = _line_of
+Collector = _Collector
