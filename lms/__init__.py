@@ -289,6 +289,11 @@ _NAV = [
         },
     ),
     (
+        "surveys.due",
+        _l("Follow-ups"),
+        {"surveys.due", "surveys.entry", "surveys.confirm"},
+    ),
+    (
         "reports.dashboard_page",
         _l("Reports"),
         {"reports.dashboard_page", "reports.indicator_report", "reports.targets_page"},
@@ -316,6 +321,7 @@ def _nav_links() -> list[dict[str, Any]]:
         "cohorts.cohorts": current_user.has_role(Role.TRAINER, Role.COORDINATOR, Role.ADMIN),
         "mentoring.units": permissions.can_use_mentoring(current_user),
         "reports.dashboard_page": current_user.has_role(Role.COORDINATOR, Role.ADMIN),
+        "surveys.due": current_user.has_role(Role.MENTOR, Role.COORDINATOR, Role.ADMIN),
     }
     links = [
         {"href": url_for(endpoint), "label": label, "current": request.endpoint in area}
@@ -344,6 +350,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.enrolments.services import enrolment_completed
     from lms.enrolments.views import bp as learning_bp
     from lms.enrolments.views import cohorts_bp
+    from lms.evaluation.views import bp as surveys_bp
     from lms.main.views import bp as main_bp
     from lms.mentoring.views import bp as mentoring_bp
     from lms.reports.views import bp as reports_bp
@@ -357,6 +364,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(mentoring_bp)
+    app.register_blueprint(surveys_bp)
     # Certificates are issued when a course completes (the enrolments domain only announces it).
     enrolment_completed.connect(certificates.on_completed)
 

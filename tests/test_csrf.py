@@ -68,6 +68,7 @@ def test_every_unsafe_route_needs_a_token(strict):
         "enrolment_id": 1,
         "attempt_id": 1,
         "key": "pre",
+        "wave": "feedback",
         "serial": "K7QM2XHD9RTBV4N0",
         "bundle_id": 1,
         "session_id": 1,

@@ -53,6 +53,24 @@ def _line_of_question(path: Path, message: str) -> int:
     return 1
 
 
+def _line_in(path: Path, block: str, key: str) -> int:
+    """The line of ``key:`` inside the top-level mapping ``block:`` (else of the block)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    start = next((n for n, line in enumerate(lines, 1) if line.startswith(f"{block}:")), None)
+    if start is None:
+        return 1
+    for number in range(start, len(lines)):
+        line = lines[number]
+        if line and not line[0].isspace():
+            break
+        if line.strip().startswith(f"{key}:"):
+            return number + 1
+    return start
+
+
 def _definition(path: Path, key: str, data: Any, problems: Collector) -> Definition | None:
     definition, found = definitions.parse(key, data)
     for message in found:
@@ -92,11 +110,11 @@ def _course_surveys(
         allowed = {"survey", "title", "intro", "questions", "anonymous"}
         allowed |= {"offered"} if kind == "feedback" else {"months"}
         for key in sorted(set(spec) - allowed, key=str):
-            problems.add(path, line_of(path, str(key)), f"{kind}: unknown key {key!r}")
+            problems.add(path, _line_in(path, kind, str(key)), f"{kind}: unknown key {key!r}")
         if "survey" in spec:
             name = str(spec["survey"])
             if name not in library:
-                problems.add(path, line_of(path, "survey"),
+                problems.add(path, _line_in(path, kind, "survey"),
                              f"{kind}: no survey {name!r} in {LIBRARY}/")  # fmt: skip
                 continue
             definition = library[name][1]
@@ -106,14 +124,15 @@ def _course_surveys(
                 continue
         anonymous = spec.get("anonymous", False)
         if not isinstance(anonymous, bool):
-            problems.add(path, line_of(path, "anonymous"), f"{kind}: anonymous is true or false")
+            problems.add(path, _line_in(path, kind, "anonymous"),
+                         f"{kind}: anonymous is true or false")  # fmt: skip
             continue
         settings: dict[str, Any] = {"definition": definition, "anonymous": anonymous,
                                     "offered": "after_certificate", "months": []}  # fmt: skip
         if kind == "feedback":
             offered = spec.get("offered", "after_certificate")
             if offered not in OFFERED:
-                problems.add(path, line_of(path, "offered"),
+                problems.add(path, _line_in(path, kind, "offered"),
                              f"feedback: offered is {' or '.join(OFFERED)}")  # fmt: skip
                 continue
             settings["offered"] = offered
@@ -122,7 +141,7 @@ def _course_surveys(
             if (not isinstance(months, list) or not months
                     or not all(isinstance(m, int) and 1 <= m <= 24 for m in months)
                     or sorted(set(months)) != months):  # fmt: skip
-                problems.add(path, line_of(path, "months"),
+                problems.add(path, _line_in(path, kind, "months"),
                              "follow_up: months lists increasing numbers from 1 to 24")  # fmt: skip
                 continue
             settings["months"] = months

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from lms import audit
 from lms.accounts.models import Agency, User
@@ -41,6 +42,13 @@ from lms.extensions import db
 FEEDBACK = "feedback"
 #: How long the last follow-up wave stays open (months).
 LAST_WAVE_OPEN_MONTHS = 3
+
+
+def wave_label(wave: str) -> str:
+    """A wave as people read it: "End-of-course feedback", "Follow-up after 3 months"."""
+    if wave == FEEDBACK:
+        return _("End-of-course feedback")
+    return _("Follow-up after %(months)s months", months=wave)
 
 
 # --- Content ---------------------------------------------------------------------------------
@@ -245,7 +253,7 @@ def open_survey(enrolment: Enrolment, wave: str, *, today: date) -> Survey:
     """The survey ``wave`` of ``enrolment`` (3 queries). Refused with a clear error when
     the course is not completed, has no such survey, or the wave is not open today."""
     if enrolment.completed_at is None:
-        raise DomainError("This survey opens when the course is completed.", field="wave")
+        raise Conflict(_("This survey opens when the course is completed."))
     kind = SurveyKind.FEEDBACK if wave == FEEDBACK else SurveyKind.FOLLOW_UP
     course_survey = db.session.scalar(
         sa.select(CourseSurvey).where(
@@ -253,13 +261,13 @@ def open_survey(enrolment: Enrolment, wave: str, *, today: date) -> Survey:
         )
     )
     if course_survey is None:
-        raise NotFound("This course has no such survey.")
+        raise NotFound(_("This course has no such survey."))
     if kind is SurveyKind.FOLLOW_UP:
         window = follow_up_window(enrolment.completed_at.date(), course_survey.months, wave)
         if window is None:
-            raise NotFound("This course has no such survey.")
+            raise NotFound(_("This course has no such survey."))
         if not window[0] <= today <= window[1]:
-            raise DomainError("This follow-up survey is not open now.", field="wave")
+            raise Conflict(_("This follow-up survey is not open now."))
     invitation = db.session.scalar(
         sa.select(SurveyInvitation).where(
             SurveyInvitation.enrolment_id == enrolment.id, SurveyInvitation.wave == wave
@@ -306,9 +314,9 @@ def answer(
     cohort, the day and the groups reports use (sex, country, agency type); the
     enrolment only records that it was answered, on which day."""
     if survey.submitted:
-        raise Conflict("This survey was already answered.")
+        raise Conflict(_("This survey was already answered."))
     if survey.anonymous and not submit:
-        raise DomainError("An anonymous survey is answered in one go: it keeps no draft.")
+        raise DomainError(_("An anonymous survey is answered in one go: it keeps no draft."))
     answers, errors = definitions.read_answers(survey.definition, form, complete=submit)
     if errors and submit:
         return errors

@@ -28,8 +28,34 @@ def index() -> ResponseReturnValue:
             courses=courses,
             cohorts=_my_cohorts(),
             certificates=_my_certificates(courses),
+            surveys=_my_surveys(),
         )
     return render_template("main/landing.html")
+
+
+def _my_surveys() -> list[dict[str, object]]:
+    """The surveys the signed-in person is asked to answer now (two queries)."""
+    from lms import clock
+    from lms.courses.models import Course
+    from lms.evaluation import services as evaluation
+    from lms.extensions import db
+    from lms.i18n import pick_text
+
+    invitations = evaluation.invitations_for(current_user, clock.now().date())
+    if not invitations:
+        return []
+    ids = sorted({i.course_id for i in invitations})
+    courses = {c.id: c for c in db.session.scalars(db.select(Course).where(Course.id.in_(ids)))}
+    locale = get_locale()
+    return [
+        {
+            "invitation": i,
+            "label": evaluation.wave_label(i.wave),
+            "course": pick_text(courses[i.course_id].texts, courses[i.course_id].languages,
+                                locale)["title"],
+        }
+        for i in invitations
+    ]  # fmt: skip
 
 
 def _my_courses() -> list[dict[str, object]]:
