@@ -296,7 +296,12 @@ _NAV = [
     (
         "reports.dashboard_page",
         _l("Reports"),
-        {"reports.dashboard_page", "reports.indicator_report", "reports.targets_page"},
+        {
+            "reports.dashboard_page",
+            "reports.indicator_report",
+            "reports.targets_page",
+            "surveys.results",
+        },
     ),
     ("accounts.audit_log", _l("Audit trail"), {"accounts.audit_log"}),
 ]

@@ -191,6 +191,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "surveys.due": MENTORING,
     "surveys.entry": MENTORING_OF_KG,
     "surveys.confirm": MENTORING_OF_KG,
+    "surveys.results": MANAGERS,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -373,3 +373,128 @@ def reminded(enrolment_id: int, wave: str, today: date) -> None:
         db.session.add(SurveyInvitation(enrolment_id=enrolment_id, wave=wave, reminded_on=today))
     else:
         invitation.reminded_on = today
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+#: Figures of fewer respondents than this are not shown (anonymity of small groups).
+SMALL_GROUP = 5
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question: definitions.Question
+    answered: int
+    #: likert: point → count; single/multiple: option id → count.
+    counts: dict[Any, int]
+    mean: float | None
+    #: Open answers (text questions), in no particular order.
+    texts: list[str]
+
+
+@dataclass(frozen=True)
+class Results:
+    definition: Definition | None
+    wave: str
+    invited: int
+    responses: int
+    anonymous: bool
+    questions: list[QuestionResult]
+    #: Responses entered by staff: by source ("phone", "paper").
+    by_source: dict[str, int]
+
+    @property
+    def rate(self) -> float | None:
+        return round(100.0 * self.responses / self.invited, 1) if self.invited else None
+
+    @property
+    def shown(self) -> bool:
+        """Whether the figures may be shown (enough respondents)."""
+        return self.responses >= SMALL_GROUP
+
+
+def _scope(countries: frozenset[str] | None, column: Any) -> sa.ColumnElement[bool]:
+    return sa.true() if countries is None else column.in_(sorted(countries))
+
+
+def results(
+    course_id: int,
+    wave: str,
+    *,
+    countries: frozenset[str] | None,
+    cohort_id: int | None = None,
+    today: date,
+) -> Results:
+    """The answers to ``wave`` of a course's survey from the people of ``countries``
+    (None: all), optionally of one cohort: response rate and, per question, the
+    distribution, mean (Likert) and open answers (four queries)."""
+    kind = SurveyKind.FEEDBACK if wave == FEEDBACK else SurveyKind.FOLLOW_UP
+    course_survey = db.session.scalar(
+        sa.select(CourseSurvey).where(
+            CourseSurvey.course_id == course_id, CourseSurvey.kind == kind
+        )
+    )
+    definition = definitions.from_dict(course_survey.version.definition) if course_survey else None
+    cohort = (Enrolment.cohort_id == cohort_id) if cohort_id is not None else sa.true()
+    named = db.session.execute(
+        sa.select(SurveyResponse.answers, SurveyResponse.source)
+        .join(User, User.id == SurveyResponse.user_id)
+        .join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id)
+        .where(SurveyResponse.course_id == course_id, SurveyResponse.wave == wave,
+               SurveyResponse.submitted_at.is_not(None),
+               _scope(countries, User.country_code), cohort)
+    ).all()  # fmt: skip
+    anonymous = db.session.execute(
+        sa.select(AnonymousResponse.answers, AnonymousResponse.source).where(
+            AnonymousResponse.course_id == course_id, AnonymousResponse.wave == wave,
+            _scope(countries, AnonymousResponse.country_code),
+            (AnonymousResponse.cohort_id == cohort_id) if cohort_id is not None else sa.true(),
+        )
+    ).all()  # fmt: skip
+    completed = [Enrolment.course_id == course_id, Enrolment.completed_at.is_not(None)]
+    if wave != FEEDBACK and wave.isdigit():
+        # Invited: those whose completion is at least ``wave`` months before today.
+        cutoff = add_months(today, -int(wave))
+        end_of_cutoff = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(), UTC)
+        completed.append(Enrolment.completed_at < end_of_cutoff)
+    invited = db.session.scalar(
+        sa.select(sa.func.count(Enrolment.id))
+        .join(User, User.id == Enrolment.user_id)
+        .where(*completed, _scope(countries, User.country_code), cohort)
+    ) or 0  # fmt: skip
+    rows = [*named, *anonymous]
+    by_source: dict[str, int] = {}
+    for _answers, source in rows:
+        value = getattr(source, "value", source)
+        if value != ResponseSource.ONLINE.value:
+            by_source[value] = by_source.get(value, 0) + 1
+    questions: list[QuestionResult] = []
+    for question in definition.questions if definition else ():
+        counts: dict[Any, int] = {}
+        if question.kind == "likert":
+            counts = dict.fromkeys(definitions.LIKERT, 0)
+        elif question.kind in ("single", "multiple"):
+            counts = {option.id: 0 for option in question.options}
+        texts: list[str] = []
+        answered = 0
+        total = 0
+        for answers, _source in rows:
+            value = (answers or {}).get(question.id)
+            if value in (None, "", []):
+                continue
+            answered += 1
+            if question.kind == "likert" and value in counts:
+                counts[value] += 1
+                total += value
+            elif question.kind == "single" and value in counts:
+                counts[value] += 1
+            elif question.kind == "multiple":
+                for item in value:
+                    if item in counts:
+                        counts[item] += 1
+            elif question.kind in ("short_text", "long_text"):
+                texts.append(str(value))
+        mean = round(total / answered, 2) if question.kind == "likert" and answered else None
+        questions.append(QuestionResult(question, answered, counts, mean, sorted(texts)))
+    anonymous_survey = bool(course_survey and course_survey.anonymous)
+    return Results(definition, wave, invited, len(rows), anonymous_survey, questions, by_source)

@@ -17,14 +17,21 @@ from flask_login import current_user
 from lms import audit, clock, permissions
 from lms.accounts.models import Role, User
 from lms.courses.models import Course
-from lms.enrolments.models import Enrolment
+from lms.enrolments.models import Cohort, Enrolment
 from lms.errors import Conflict, DomainError
-from lms.evaluation import services
+from lms.evaluation import charts, services
 from lms.evaluation.definitions import LIKERT, LIMITS
-from lms.evaluation.models import SOURCE_LABELS, ApplicationConfirmation, ResponseSource
+from lms.evaluation.models import (
+    SOURCE_LABELS,
+    ApplicationConfirmation,
+    CourseSurvey,
+    ResponseSource,
+    SurveyKind,
+)
 from lms.extensions import db
 from lms.i18n import pick_text
 from lms.permissions import roles_required, signed_in
+from lms.tables import Sheet, download
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
 
@@ -244,3 +251,112 @@ def confirm(enrolment_id: int, wave: str) -> ResponseReturnValue:
         "evaluation/confirm.html", survey=survey, person=person, existing=existing,
         problems=problems, wave_label=wave_label(wave), form=request.form,
     ), (422 if problems else 200)  # fmt: skip
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+def _result_sheets(result: services.Results) -> list[Sheet]:
+    rows: list[list[Any]] = []
+    comments: list[list[Any]] = []
+    for item in result.questions if result.shown else ():
+        question = item.question
+        label = _text(question.text)
+        if question.kind == "likert":
+            for point, count in item.counts.items():
+                rows.append([label, f"{point} · {LIKERT_LABELS[point]}", count,
+                             _share(count, item.answered)])  # fmt: skip
+            rows.append([label, _("Mean (1–5)"), item.mean, None])
+        elif question.kind in ("single", "multiple"):
+            names = {o.id: _text(o.text) for o in question.options}
+            for option, count in item.counts.items():
+                rows.append([label, names[option], count, _share(count, item.answered)])
+        else:
+            comments += [[label, text] for text in item.texts]
+    return [
+        Sheet(_("Answers"), [_("Question"), _("Answer"), _("Responses"), _("Share (%)")], rows,
+              key="answers"),
+        Sheet(_("Comments"), [_("Question"), _("Comment")], comments, key="comments"),
+    ]  # fmt: skip
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(100.0 * count / total, 1) if total else None
+
+
+@bp.route("/surveys/results")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def results() -> ResponseReturnValue:
+    """A course's survey results for the viewer's countries (``?course=&wave=&cohort=``,
+    ``&format=csv&table=answers|comments|xlsx``): response rate, distributions, means and
+    open comments; nothing but the count when fewer than five responded."""
+    locale = get_locale()
+    courses = db.session.scalars(
+        sa.select(Course)
+        .where(Course.id.in_(sa.select(CourseSurvey.course_id)))
+        .order_by(Course.slug)
+    ).all()
+    if not courses:
+        return render_template("evaluation/results.html", courses=[], result=None)
+    raw_course = request.args.get("course", "")
+    course = courses[0]
+    if raw_course:
+        if not (raw_course.isascii() and raw_course.isdigit()):
+            abort(400)
+        course = next((c for c in courses if c.id == int(raw_course)), None) or abort(404)
+    follow_up = db.session.scalar(
+        sa.select(CourseSurvey).where(CourseSurvey.course_id == course.id,
+                                      CourseSurvey.kind == SurveyKind.FOLLOW_UP)
+    )  # fmt: skip
+    waves = [services.FEEDBACK] + ([str(m) for m in follow_up.months] if follow_up else [])
+    wave = request.args.get("wave", services.FEEDBACK)
+    if wave not in waves:
+        abort(404)
+    cohort_id = None
+    raw_cohort = request.args.get("cohort", "")
+    if raw_cohort:
+        if not (raw_cohort.isascii() and raw_cohort.isdigit() and len(raw_cohort) < 10):
+            abort(400)
+        cohort = db.session.scalar(
+            sa.select(Cohort).where(Cohort.id == int(raw_cohort), Cohort.course_id == course.id,
+                                    permissions.visible_cohorts(current_user))
+        )  # fmt: skip
+        if cohort is None:
+            abort(404)
+        cohort_id = cohort.id
+    countries = permissions.coordinated_countries(current_user)
+    result = services.results(course.id, wave, countries=countries, cohort_id=cohort_id,
+                              today=clock.now().date())  # fmt: skip
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        audit.record("surveys.results_export", actor=current_user, now=clock.now(),
+                     object_type="course", object_id=str(course.id), wave=wave,
+                     format=fmt)  # fmt: skip
+        db.session.commit()
+        return download(f"survey-{course.slug}-{wave}", _result_sheets(result), fmt,
+                        request.args.get("table"))  # fmt: skip
+    if fmt is not None:
+        abort(404)
+    cohorts = db.session.scalars(
+        sa.select(Cohort).where(Cohort.course_id == course.id,
+                                permissions.visible_cohorts(current_user))
+        .order_by(Cohort.starts_on.desc())
+    ).all()  # fmt: skip
+    return render_template(
+        "evaluation/results.html",
+        courses=[(c.id, pick_text(c.texts, c.languages, locale)["title"]) for c in courses],
+        course=course,
+        waves=[(w, wave_label(w)) for w in waves],
+        wave=wave,
+        cohorts=cohorts,
+        cohort_id=cohort_id,
+        result=result,
+        text=_text,
+        likert=LIKERT_LABELS,
+        bars={item.question.id: charts.stacked(list(item.counts.values()))
+              for item in result.questions if item.question.kind == "likert"},
+        small_group=services.SMALL_GROUP,
+        countries=countries,
+        sources=SOURCE_LABELS,
+        share=_share,
+    )  # fmt: skip

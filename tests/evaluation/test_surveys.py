@@ -169,3 +169,51 @@ def test_follow_ups_open_at_3_and_6_months_and_staff_enter_answers(app, surveyed
     assert _learner_client(app, surveyed).get(f"/surveys/{surveyed.id}/3").status_code == 409
     frozen_clock.advance(timedelta(days=100))
     assert [i.wave for i in services.invitations_for(learner, clock.now().date())] == ["feedback"]
+
+
+def test_results_show_distributions_only_from_five_answers_and_stay_in_the_country(
+    app, frozen_clock, tmp_path
+):
+    import io
+
+    import openpyxl
+
+    from tests.certificates.test_certificates import _complete
+
+    enrolments = [_complete(f"res.kg.{n}") for n in range(5)]
+    tajik = _complete("res.tj", country_code="TJ")
+    attach(tmp_path)
+    course_id = enrolments[0].course_id
+    for number, enrolment in enumerate([*enrolments[:4], tajik]):
+        survey = services.open_survey(enrolment, "feedback", today=clock.now().date())
+        answers = {**FEEDBACK, "relevance": str(number % 5 + 1),
+                   "improve": f"Comment {number}"}  # fmt: skip
+        assert services.answer(survey, answers, submit=True, now=clock.now()) == {}
+    db.session.commit()
+    kg = app.test_client()
+    sign_in(kg, make_user("res.coord", roles=[Role.COORDINATOR], coordinator_country="KG"))
+    page = kg.get(f"/surveys/results?course={course_id}").get_data(as_text=True)
+    # Four Kyrgyz answers: fewer than five, so only the count is shown.
+    assert 'data-figure="responses">4<' in page and "Fewer than 5 people answered" in page
+    assert "Comment 0" not in page
+    survey = services.open_survey(enrolments[4], "feedback", today=clock.now().date())
+    services.answer(survey, {**FEEDBACK, "improve": "Comment 4"}, submit=True, now=clock.now())
+    db.session.commit()
+    page = kg.get(f"/surveys/results?course={course_id}").get_data(as_text=True)
+    assert 'data-figure="responses">5<' in page and "Comment 4" in page
+    assert "Comment 3" in page and "Comment 4" in page and "mean 3 of 5" in page
+    assert "100 %" in page  # five asked, five answered
+    book = openpyxl.load_workbook(io.BytesIO(
+        kg.get(f"/surveys/results?course={course_id}&format=xlsx").data))  # fmt: skip
+    comments = [row[1] for row in book["Comments"].iter_rows(min_row=2, values_only=True)]
+    # Five "most useful" answers and five comments; the Tajik officer's are not among them.
+    assert sorted(c for c in comments if c.startswith("Comment")) == [
+        f"Comment {n}" for n in range(5)]  # fmt: skip
+    assert len(comments) == 10
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "surveys.results_export"))  # fmt: skip
+    assert kg.get(f"/surveys/results?course={course_id}&wave=9").status_code == 404
+    assert kg.get("/surveys/results?course=abc").status_code == 400
+    assert kg.get("/surveys/results?course=99999").status_code == 404
+    learner = _learner_client(app, enrolments[0])
+    assert learner.get("/surveys/results").status_code == 403
