@@ -235,4 +235,12 @@ def indicator_figures(args: dict[str, Any]) -> dict[str, Any]:
         "unit_results": result.unit_results,
         "targets": [{"indicator": key.value, "target": goal, "actual": figures[key]}
                     for key, goal in goals.items()],
+        "application": [
+            {"wave": w.wave, "respondents": w.respondents.total, "applying": w.applying.total,
+             "share": w.share}
+            if w.respondents.total >= suppression.SMALL_GROUP else
+            {"wave": w.wave, "respondents": suppression.HIDDEN, "applying": suppression.HIDDEN,
+             "share": None}
+            for w in result.application
+        ],
     }  # fmt: skip

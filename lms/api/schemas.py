@@ -634,6 +634,13 @@ class TargetSchema(Schema):
     actual = fields.Float(allow_none=True, required=True)
 
 
+class ApplicationSchema(Schema):
+    wave = fields.String(required=True, metadata={"description": "Months after completion."})
+    respondents = fields.Raw(required=True, metadata={"description": 'A number or "<5".'})
+    applying = fields.Raw(required=True)
+    share = fields.Float(allow_none=True, required=True)
+
+
 class IndicatorReportSchema(Schema):
     start = fields.Date(required=True)
     end = fields.Date(required=True)
@@ -651,3 +658,11 @@ class IndicatorReportSchema(Schema):
     mentoring = fields.Nested(DashboardMentoringSchema, required=True)
     unit_results = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     targets = fields.List(fields.Nested(TargetSchema), required=True)
+    application = fields.List(
+        fields.Nested(ApplicationSchema),
+        required=True,
+        metadata={
+            "description": "Reported application of skills per follow-up wave; "
+            "fewer than 5 respondents always hidden."
+        },
+    )

@@ -31,6 +31,8 @@ from lms.assessments import attempts
 from lms.assessments.attempts import POST, PRE
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.enrolments.models import Enrolment
+from lms.evaluation import definitions
+from lms.evaluation.models import AnonymousResponse, SurveyResponse, SurveyVersion
 from lms.extensions import db
 from lms.mentoring.models import RESULT_FIELDS, UnitResult
 from lms.reports.dashboard import NO_AGENCY, Filters, Mentoring, in_scope, mentoring, moments, units
@@ -60,6 +62,8 @@ class IndicatorReport:
     gained: Breakdown
     mentoring: Mentoring
     unit_results: dict[str, int]
+    #: Follow-up waves answered in the period (reported application of skills).
+    application: list[Application] = field(default_factory=list)
 
     def share(self, part: Breakdown) -> float | None:
         """``part`` as a percentage of those tested (None when nobody was)."""
@@ -132,6 +136,7 @@ def report(
         participations=participations or 0, certified=certified, tested=tested,
         improved=improved, gained=gained, mentoring=mentoring(Filters(start, end, countries)),
         unit_results=_unit_results(start, end, countries),
+        application=application(start, end, countries=countries),
     )  # fmt: skip
 
 
@@ -143,3 +148,73 @@ def _unit_results(start: date, end: date, countries: frozenset[str] | None) -> d
                UnitResult.unit_id.in_(units(Filters(start, end, countries))))
     ).one()  # fmt: skip
     return {name: int(value) for name, value in zip(RESULT_FIELDS, sums, strict=True)}
+
+
+# --- Application of skills (Kirkpatrick level 3, reported) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Application:
+    """Follow-up responses of one wave in the period: how many answered, and how many of
+    them report applying the skills, in total and by sex, country and agency type.
+    Responses, not persons: an anonymous response cannot be matched to a person."""
+
+    wave: str
+    respondents: Breakdown
+    applying: Breakdown
+
+    @property
+    def share(self) -> float | None:
+        total = self.respondents.total
+        return round(100.0 * self.applying.total / total, 1) if total else None
+
+
+def application(start: date, end: date, *, countries: frozenset[str] | None) -> list[Application]:
+    """The follow-up waves answered in ``start``–``end`` by officers of ``countries``
+    (three queries: the survey versions, named and anonymous responses)."""
+    since, until = moments(start, end)
+    named = db.session.execute(
+        sa.select(SurveyResponse.wave, SurveyResponse.version_id, SurveyResponse.answers,
+                  User.sex, User.country_code, Agency.type)
+        .join(User, User.id == SurveyResponse.user_id)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(SurveyResponse.wave != "feedback", SurveyResponse.submitted_at >= since,
+               SurveyResponse.submitted_at < until, in_scope(countries, User.country_code))
+    ).all()  # fmt: skip
+    anonymous = db.session.execute(
+        sa.select(AnonymousResponse.wave, AnonymousResponse.version_id, AnonymousResponse.answers,
+                  AnonymousResponse.sex, AnonymousResponse.country_code,
+                  AnonymousResponse.agency_type)
+        .where(AnonymousResponse.wave != "feedback",
+               AnonymousResponse.answered_on.between(start, end),
+               in_scope(countries, AnonymousResponse.country_code))
+    ).all()  # fmt: skip
+    rows = [*named, *anonymous]
+    version_ids = sorted({row[1] for row in rows})
+    versions = {
+        v.id: definitions.from_dict(v.definition)
+        for v in db.session.scalars(
+            sa.select(SurveyVersion).where(SurveyVersion.id.in_(version_ids))
+        )
+    }
+    counts: dict[str, dict[str, Counter[str]]] = {}
+    for wave, version_id, answers, sex, country, agency in rows:
+        applied = definitions.applied(versions[version_id], answers or {})
+        if applied is None:
+            continue
+        groups = counts.setdefault(wave, {"respondents": Counter(), "applying": Counter()})
+        keys = [f"sex:{Sex(sex).value}", f"country:{country or NO_AGENCY}",
+                f"agency:{getattr(agency, 'value', agency) or NO_AGENCY}", "total"]  # fmt: skip
+        for name in ("respondents", "applying") if applied else ("respondents",):
+            groups[name].update(keys)
+
+    def breakdown(counter: Counter[str]) -> Breakdown:
+        def part(prefix: str) -> dict[str, int]:
+            return {k.split(":", 1)[1]: v for k, v in counter.items() if k.startswith(prefix)}
+
+        return Breakdown(counter["total"], part("sex:"), part("country:"), part("agency:"))
+
+    return [
+        Application(wave, breakdown(groups["respondents"]), breakdown(groups["applying"]))
+        for wave, groups in sorted(counts.items(), key=lambda item: int(item[0]))
+    ]

@@ -259,6 +259,8 @@ def indicator_sheets(
         key="mentoring",
     )  # fmt: skip
     sheets = [persons, by_country, by_agency, mentoring]
+    if result.application:
+        sheets.append(_application_sheet(result.application))
     if goals:
         figures_now = targets.actuals(result)
         sheets.insert(0, Sheet(
@@ -271,6 +273,31 @@ def indicator_sheets(
             key="targets",
         ))  # fmt: skip
     return sheets
+
+
+def _application_sheet(waves: list[indicators.Application]) -> Sheet:
+    """Reported application of skills per follow-up wave: survey figures, so every group of
+    fewer than five respondents is hidden, in the page and in every file."""
+
+    def pair(respondents: int, applying: int) -> list[Any]:
+        if respondents < suppression.SMALL_GROUP:
+            return [suppression.HIDDEN, suppression.HIDDEN, None]
+        return [respondents, applying, round(100.0 * applying / respondents, 1)]
+
+    sexes = [s.value for s in Sex]
+    header = [_("Follow-up"), _("Respondents"), _("Reporting application"), _("Share (%)")]
+    for sex in sexes:
+        label = SEX_LABELS[Sex(sex)]
+        header += [_("%(sex)s: respondents", sex=label), _("%(sex)s: reporting application",
+                                                           sex=label)]  # fmt: skip
+    rows = []
+    for wave in waves:
+        row = [_("After %(months)s months", months=wave.wave),
+               *pair(wave.respondents.total, wave.applying.total)]  # fmt: skip
+        for sex in sexes:
+            row += pair(wave.respondents.by_sex.get(sex, 0), wave.applying.by_sex.get(sex, 0))[:2]
+        rows.append(row)
+    return Sheet(_("Application of skills"), header, rows, key="application")
 
 
 @bp.route("/reports/indicators")

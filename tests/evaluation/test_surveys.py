@@ -217,3 +217,49 @@ def test_results_show_distributions_only_from_five_answers_and_stay_in_the_count
     assert kg.get("/surveys/results?course=99999").status_code == 404
     learner = _learner_client(app, enrolments[0])
     assert learner.get("/surveys/results").status_code == 403
+
+
+def test_the_indicator_report_counts_reported_application_per_wave(app, frozen_clock, tmp_path):
+    import io
+
+    import openpyxl
+
+    from lms.accounts.models import Sex
+    from lms.reports import indicators
+    from tests.certificates.test_certificates import _complete
+
+    women = [_complete(f"app.f{n}", sex=Sex.FEMALE) for n in range(2)]
+    men = [_complete(f"app.m{n}", sex=Sex.MALE) for n in range(5)]
+    attach(tmp_path)
+    frozen_clock.advance(days=100)
+    for number, enrolment in enumerate([*women, *men]):
+        survey = services.open_survey(enrolment, "3", today=clock.now().date())
+        used = "often" if number % 3 else "no-occasion"
+        assert services.answer(survey, {**FOLLOW_UP, "used": used}, submit=True,
+                               now=clock.now()) == {}  # fmt: skip
+    db.session.commit()
+    today = clock.now().date()
+    report = indicators.report(today.replace(month=1, day=1), today.replace(month=12, day=31),
+                               countries=frozenset({"KG"}))  # fmt: skip
+    (wave,) = report.application
+    assert wave.wave == "3" and wave.respondents.total == 7 and wave.applying.total == 4
+    assert wave.respondents.by_sex == {"female": 2, "male": 5} and wave.share == 57.1
+    admin = app.test_client()
+    sign_in(admin, make_user("app.admin", roles=[Role.ADMIN]))
+    year = f"start={today.year}-01-01&end={today.year}-12-31"
+    page = admin.get(f"/reports/indicators?{year}")
+    assert "57.1 % of the 7 officials who answered the 3-month follow-up report applying" in (
+        page.get_data(as_text=True))  # fmt: skip
+    book = openpyxl.load_workbook(
+        io.BytesIO(admin.get(f"/reports/indicators?{year}&format=xlsx").data)
+    )
+    row = next(book["Application of skills"].iter_rows(min_row=2, values_only=True))
+    # Total 7 (4 applying); the two women are hidden, the five men shown.
+    assert row[:4] == ("After 3 months", 7, 4, 57.1)
+    assert row[4:8] == ("<5", "<5", 5, 3)
+    from tests.api.test_api import bearer
+
+    api = admin.get(f"/api/v1/reports/indicators?{year}",
+                    headers=bearer(make_user("app.api", roles=[Role.ADMIN])))  # fmt: skip
+    assert api.get_json()["application"] == [
+        {"wave": "3", "respondents": 7, "applying": 4, "share": 57.1}]  # fmt: skip
