@@ -24,6 +24,7 @@ from lms.courses import services as courses
 from lms.demo import DemoWorld
 from lms.enrolments import demo as enrolments_demo
 from lms.errors import DomainError
+from lms.evaluation import demo as evaluation_demo
 from lms.evaluation import services as evaluation
 from lms.mentoring import demo as mentoring_demo
 from lms.mentoring.cli import mentoring
@@ -56,6 +57,7 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
     assessments_demo.seed_classroom_cohort,
     certificates_demo.seed,
     mentoring_demo.seed,
+    evaluation_demo.seed,
     reports_demo.seed,
 ]
 

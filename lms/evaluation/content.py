@@ -119,7 +119,8 @@ def _course_surveys(
                 continue
             definition = library[name][1]
         else:
-            definition = _definition(path, f"{slug}-{kind}", spec, problems)
+            inline = {key: spec[key] for key in ("title", "intro", "questions") if key in spec}
+            definition = _definition(path, f"{slug}-{kind}", inline, problems)
             if definition is None:
                 continue
         anonymous = spec.get("anonymous", False)
