@@ -26,12 +26,15 @@ from lms.enrolments import demo as enrolments_demo
 from lms.errors import DomainError
 from lms.evaluation import demo as evaluation_demo
 from lms.evaluation import services as evaluation
+from lms.evaluation.cli import surveys
 from lms.mentoring import demo as mentoring_demo
 from lms.mentoring.cli import mentoring
 from lms.reports import demo as reports_demo
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
-DOMAIN_GROUPS: list[click.Group] = [users, tokens_group, questions, certificates, mentoring]
+DOMAIN_GROUPS: list[click.Group] = [
+    users, tokens_group, questions, certificates, mentoring, surveys
+]  # fmt: skip
 
 
 #: Demo seeders in dependency order (accounts ← courses ← enrolments ← …).

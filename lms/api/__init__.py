@@ -79,9 +79,11 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(key_func=_rate_limit_key, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
 
-    from lms.api import accounts, cohorts, docs, learning, mentoring, reports
+    from lms.api import accounts, cohorts, docs, learning, mentoring, reports, surveys
 
-    for blueprint in (accounts.blp, learning.blp, cohorts.blp, reports.blp, mentoring.blp):
+    for blueprint in (
+        accounts.blp, learning.blp, cohorts.blp, reports.blp, mentoring.blp, surveys.blp
+    ):  # fmt: skip
         csrf.exempt(blueprint)  # cookies are ignored under /api/: tokens only
         limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
         # Made-up tokens each get a bucket of their own: the address bounds them all.

@@ -666,3 +666,37 @@ class IndicatorReportSchema(Schema):
             "fewer than 5 respondents always hidden."
         },
     )
+
+
+# --- Evaluation surveys ------------------------------------------------------------------------
+
+
+class SurveyResultsArgsSchema(Schema):
+    course = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    wave = fields.String(
+        validate=validate.Regexp(r"^(feedback|[0-9]{1,2})$"),
+        metadata={"description": "feedback (default), or the follow-up's months: 3, 6."},
+    )
+    cohort = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+class SurveyQuestionResultSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    answered = fields.Integer(required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    mean = fields.Float(allow_none=True, required=True)
+    texts = fields.List(fields.String(), required=True)
+
+
+class SurveyResultsSchema(Schema):
+    course_id = fields.Integer(required=True)
+    wave = fields.String(required=True)
+    anonymous = fields.Boolean(required=True)
+    asked = fields.Integer(required=True)
+    responses = fields.Integer(required=True)
+    response_rate = fields.Float(allow_none=True, required=True)
+    shown = fields.Boolean(
+        required=True, metadata={"description": "False under five respondents: no answers."}
+    )
+    questions = fields.List(fields.Nested(SurveyQuestionResultSchema), required=True)

@@ -263,3 +263,50 @@ def test_the_indicator_report_counts_reported_application_per_wave(app, frozen_c
                     headers=bearer(make_user("app.api", roles=[Role.ADMIN])))  # fmt: skip
     assert api.get_json()["application"] == [
         {"wave": "3", "respondents": 7, "applying": 4, "share": 57.1}]  # fmt: skip
+
+
+def test_the_results_api_and_the_reminders(app, runner, frozen_clock, tmp_path, caplog):
+    import json
+    import logging
+
+    from tests.api.test_api import bearer
+    from tests.certificates.test_certificates import _complete
+
+    enrolments = [_complete(f"api.s{n}", email=f"s{n}@example.org") for n in range(5)]
+    attach(tmp_path)
+    course_id = enrolments[0].course_id
+    for enrolment in enrolments:
+        survey = services.open_survey(enrolment, "feedback", today=clock.now().date())
+        services.answer(survey, FEEDBACK, submit=True, now=clock.now())
+    db.session.commit()
+    kg = bearer(make_user("api.s.coord", roles=[Role.COORDINATOR], coordinator_country="KG"))
+    tj = bearer(make_user("api.s.tj", roles=[Role.COORDINATOR], coordinator_country="TJ"))
+    client = app.test_client()
+    body = client.get(f"/api/v1/surveys/results?course={course_id}", headers=kg).get_json()
+    assert (body["asked"], body["responses"], body["shown"]) == (5, 5, True)
+    relevance = next(q for q in body["questions"] if q["id"] == "relevance")
+    assert relevance["counts"]["5"] == 5 and relevance["mean"] == 5.0
+    other = client.get(f"/api/v1/surveys/results?course={course_id}", headers=tj).get_json()
+    assert other["responses"] == 0 and other["questions"] == [] and other["shown"] is False
+    assert client.get(f"/api/v1/surveys/results?course={course_id}&wave=9",
+                      headers=kg).status_code == 404  # fmt: skip
+    assert client.get("/api/v1/surveys/results?course=424242", headers=kg).status_code == 404
+    # Three months on, the follow-ups are due: one reminder each, once, where mail is set up.
+    frozen_clock.advance(days=92)
+    dry = json.loads(runner.invoke(args=["lms", "surveys", "remind", "--json"]).stdout)
+    assert dry == {"due": 5, "sent": 0, "mail_configured": False, "dry_run": False}
+    app.config["MAIL_SERVER"] = "mail.invalid"
+    from lms import mail
+
+    sent_to = []
+    original = mail.send
+    mail.send = lambda config, **message: sent_to.append(message["to"])
+    try:
+        result = json.loads(runner.invoke(args=["lms", "surveys", "remind", "--json"]).stdout)
+        again = json.loads(runner.invoke(args=["lms", "surveys", "remind", "--json"]).stdout)
+    finally:
+        mail.send = original
+        app.config["MAIL_SERVER"] = ""
+    assert result["sent"] == 5 and sorted(sent_to) == [f"s{n}@example.org" for n in range(5)]
+    assert again["due"] == 0 and again["sent"] == 0
+    assert logging.getLogger("lms.mail") is not None
