@@ -160,19 +160,25 @@ class Invitation:
     #: Follow-ups: the last day it stays open.
     closes_on: date | None = None
     reminded_on: date | None = None
+    #: Feedback: offered before the certificate (shown first, the certificate after it).
+    before_certificate: bool = False
 
 
 def _invitations(rows: Any, today: date) -> list[Invitation]:
     """Invitations from rows of (enrolment id, course id, user id, completed at, kind,
-    anonymous, months, answered waves) — no query."""
+    anonymous, months, offered, answered waves) — no query."""
     found: list[Invitation] = []
-    for enrolment_id, course_id, user_id, completed_at, kind, anonymous, months, answered in rows:
+    for row in rows:
+        enrolment_id, course_id, user_id, completed_at, kind, anonymous, months, offered = row[:8]
+        answered = row[8]
         completed = completed_at.date()
         kind = SurveyKind(kind)
         if kind is SurveyKind.FEEDBACK:
             if FEEDBACK not in answered:
-                found.append(Invitation(enrolment_id, course_id, user_id, kind, FEEDBACK,
-                                        anonymous, completed))  # fmt: skip
+                found.append(Invitation(
+                    enrolment_id, course_id, user_id, kind, FEEDBACK, anonymous, completed,
+                    before_certificate=Offered(offered) is Offered.BEFORE_CERTIFICATE,
+                ))  # fmt: skip
             continue
         wave = open_follow_up(completed, list(months or []), today)
         if wave is not None and wave not in answered:
@@ -193,7 +199,8 @@ def _asked(condition: sa.ColumnElement[bool]) -> list[Any]:
     rows = db.session.execute(
         sa.select(
             Enrolment.id, Enrolment.course_id, Enrolment.user_id, Enrolment.completed_at,
-            CourseSurvey.kind, CourseSurvey.anonymous, CourseSurvey.months, answered.c.wave,
+            CourseSurvey.kind, CourseSurvey.anonymous, CourseSurvey.months,
+            CourseSurvey.offered, answered.c.wave,
         )
         .join(CourseSurvey, CourseSurvey.course_id == Enrolment.course_id)
         .join(User, User.id == Enrolment.user_id)

@@ -28,7 +28,12 @@ def index() -> ResponseReturnValue:
             courses=courses,
             cohorts=_my_cohorts(),
             certificates=_my_certificates(courses),
-            surveys=_my_surveys(),
+            surveys=(surveys := _my_surveys()),
+            feedback_first={
+                row["invitation"].enrolment_id: row["invitation"]
+                for row in surveys
+                if row["invitation"].before_certificate
+            },
         )
     return render_template("main/landing.html")
 

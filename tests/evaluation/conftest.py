@@ -15,13 +15,14 @@ from lms.evaluation import services
 SURVEYS = """feedback:
   survey: feedback
   anonymous: {anonymous}
+  offered: {offered}
 follow_up:
   survey: follow-up
   months: [3, 6]
 """
 
 
-def attach(tmp_path: Path, *, anonymous: bool = False) -> None:
+def attach(tmp_path: Path, *, anonymous: bool = False, offered: str = "after_certificate") -> None:
     """Give the course "cert" the standard feedback and follow-up surveys."""
     folder = tmp_path / "content"
     if not (folder / "_surveys").exists():
@@ -29,7 +30,7 @@ def attach(tmp_path: Path, *, anonymous: bool = False) -> None:
     (folder / "cert").mkdir(parents=True, exist_ok=True)
     (folder / "cert" / "course.yaml").write_text("title: Cert\n", encoding="utf-8")
     (folder / "cert" / "surveys.yaml").write_text(
-        SURVEYS.format(anonymous=str(anonymous).lower()), encoding="utf-8"
+        SURVEYS.format(anonymous=str(anonymous).lower(), offered=offered), encoding="utf-8"
     )
     services.sync([folder], now=clock.now())
 

@@ -310,3 +310,23 @@ def test_the_results_api_and_the_reminders(app, runner, frozen_clock, tmp_path, 
     assert result["sent"] == 5 and sorted(sent_to) == [f"s{n}@example.org" for n in range(5)]
     assert again["due"] == 0 and again["sent"] == 0
     assert logging.getLogger("lms.mail") is not None
+
+
+def test_feedback_offered_before_the_certificate_comes_first_but_can_be_skipped(
+    app, frozen_clock, tmp_path
+):
+    from lms.certificates import services as certificates
+    from tests.certificates.test_certificates import _complete
+
+    enrolment = _complete("before.cert")
+    certificate = certificates.issue(enrolment, now=clock.now())
+    attach(tmp_path, offered="before_certificate")
+    db.session.commit()
+    client = _learner_client(app, enrolment)
+    home = client.get("/").get_data(as_text=True)
+    assert "Give your feedback, then get the certificate" in home
+    assert f"/certificates/{certificate.serial}" in home  # never withheld: it can be skipped
+    client.post(f"/surveys/{enrolment.id}/feedback", data=FEEDBACK)
+    home = client.get("/").get_data(as_text=True)
+    assert "Give your feedback, then get the certificate" not in home
+    assert "Certificate (PDF)" in home
