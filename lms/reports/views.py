@@ -261,6 +261,7 @@ def indicator_sheets(
     sheets = [persons, by_country, by_agency, mentoring]
     if result.application:
         sheets.append(_application_sheet(result.application))
+        sheets.append(_application_groups(result.application, country_label))
     if goals:
         figures_now = targets.actuals(result)
         sheets.insert(0, Sheet(
@@ -298,6 +299,36 @@ def _application_sheet(waves: list[indicators.Application]) -> Sheet:
             row += pair(wave.respondents.by_sex.get(sex, 0), wave.applying.by_sex.get(sex, 0))[:2]
         rows.append(row)
     return Sheet(_("Application of skills"), header, rows, key="application")
+
+
+def _application_groups(waves: list[indicators.Application], country_label: Any) -> Sheet:
+    """Reported application by country and agency type, one row per wave and group
+    (groups under five respondents hidden)."""
+    agency_names = {a.value: str(label) for a, label in AGENCY_TYPE_LABELS.items()}
+    agency_names[indicators.NO_AGENCY] = _("No agency")
+    rows: list[list[Any]] = []
+    for wave in waves:
+        when = _("After %(months)s months", months=wave.wave)
+        for dimension, respondents, applying, label in (
+            (_("Country"), wave.respondents.by_country, wave.applying.by_country,
+             lambda key: country_label(key) if key != indicators.NO_AGENCY else _("No country")),
+            (_("Agency type"), wave.respondents.by_agency, wave.applying.by_agency,
+             lambda key: agency_names.get(key, key)),
+        ):  # fmt: skip
+            for key in sorted(respondents):
+                count, applied = respondents[key], applying.get(key, 0)
+                shown = count >= suppression.SMALL_GROUP
+                rows.append([when, dimension, label(key),
+                             count if shown else suppression.HIDDEN,
+                             applied if shown else suppression.HIDDEN,
+                             round(100.0 * applied / count, 1) if shown else None])  # fmt: skip
+    return Sheet(
+        _("Application by group"),
+        [_("Follow-up"), _("Group"), _("Name"), _("Respondents"), _("Reporting application"),
+         _("Share (%)")],
+        rows,
+        key="application-groups",
+    )  # fmt: skip
 
 
 @bp.route("/reports/indicators")

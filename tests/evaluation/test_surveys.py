@@ -257,6 +257,8 @@ def test_the_indicator_report_counts_reported_application_per_wave(app, frozen_c
     # Total 7 (4 applying); the two women are hidden, the five men shown.
     assert row[:4] == ("After 3 months", 7, 4, 57.1)
     assert row[4:8] == ("<5", "<5", 5, 3)
+    groups = list(book["Application by group"].iter_rows(min_row=2, values_only=True))
+    assert ("After 3 months", "Country", "Kyrgyzstan", 7, 4, 57.1) in groups
     from tests.api.test_api import bearer
 
     api = admin.get(f"/api/v1/reports/indicators?{year}",
