@@ -63,6 +63,8 @@ SIGNED_IN = {
     "reports-dashboard": "/reports/dashboard",
     "reports-dashboard-kg": "/reports/dashboard?country=KG&course=1",
     "targets": "/reports/targets",
+    "survey-due": "/surveys/due",
+    "survey-results": "/surveys/results",
 }
 #: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
 ACTIONS = {
