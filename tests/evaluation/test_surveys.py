@@ -332,3 +332,36 @@ def test_feedback_offered_before_the_certificate_comes_first_but_can_be_skipped(
     home = client.get("/").get_data(as_text=True)
     assert "Give your feedback, then get the certificate" not in home
     assert "Certificate (PDF)" in home
+
+
+def test_the_staff_pages_take_the_same_queries_whatever_the_size(
+    app, frozen_clock, tmp_path, count_queries
+):
+    from tests.certificates.test_certificates import _complete
+
+    first = [_complete(f"size.a{n}") for n in range(2)]
+    attach(tmp_path)
+    admin_user = make_user("size.admin", roles=[Role.ADMIN])
+    course_id = first[0].course_id
+    pages = ("/surveys/due", f"/surveys/results?course={course_id}&wave=3")
+
+    def measure():
+        frozen_clock.advance(days=95)
+        admin = app.test_client()
+        sign_in(admin, admin_user)
+        for page in pages:
+            admin.get(page)
+        with count_queries() as log:
+            for page in pages:
+                assert admin.get(page).status_code == 200
+        listed = admin.get("/surveys/due").get_data(as_text=True)
+        frozen_clock.advance(days=-95)
+        return log.count, listed
+
+    small, _page = measure()
+    for n in range(6):
+        _complete(f"size.b{n}")
+    db.session.commit()
+    large, page = measure()
+    assert small == large
+    assert page.count("Enter answers") == 8
