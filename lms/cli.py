@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from lms import clock
+from lms import backup, clock
 from lms.accounts import demo as accounts_demo
 from lms.accounts.cli import tokens_group, users
 from lms.assessments import demo as assessments_demo
@@ -27,6 +29,7 @@ from lms.errors import DomainError
 from lms.evaluation import demo as evaluation_demo
 from lms.evaluation import services as evaluation
 from lms.evaluation.cli import surveys
+from lms.extensions import db
 from lms.mentoring import demo as mentoring_demo
 from lms.mentoring.cli import mentoring
 from lms.reports import demo as reports_demo
@@ -65,6 +68,85 @@ DEMO_SEEDERS: list[Callable[[DemoWorld], None]] = [
 ]
 
 lms_group = AppGroup("lms", help="PROTECT LMS administration commands.")
+
+
+def _key_fingerprints() -> dict[str, Any]:
+    """Fingerprints (never the keys) of what the data needs: the secret key (two-factor
+    secrets), the mentoring keys (sealed texts), the certificate keys (credentials)."""
+    from lms.certificates import services as certificate_services
+    from lms.mentoring import sealed
+
+    ring = certificate_services.key_ring()
+    return {
+        "secret_key": backup.fingerprint(current_app.config["SECRET_KEY"]),
+        "mentoring": [backup.fingerprint(key) for key in sealed.configured_keys()],
+        "signing": sorted(ring.public),
+    }
+
+
+def _passphrase(path: str | None) -> bytes | None:
+    if path:
+        try:
+            return Path(path).read_bytes().strip() or None
+        except OSError as error:
+            raise Refused(f"{path}: cannot be read ({error.strerror})") from None
+    value = os.environ.get("LMS_BACKUP_PASSPHRASE", "")
+    return value.encode() if value else None
+
+
+@lms_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-file", help="encrypt with the passphrase in this file "
+              "(or set LMS_BACKUP_PASSPHRASE)")  # fmt: skip
+@json_option
+def backup_command(path: Path, passphrase_file: str | None, as_json: bool) -> None:
+    """Write the whole database to PATH with a manifest of every table (SQLite: online
+    backup; PostgreSQL: pg_dump). The keys are not in it: back them up apart."""
+    secret = _passphrase(passphrase_file)
+    try:
+        manifest = backup.create(db.engine, path, passphrase=secret, keys=_key_fingerprints())
+    except backup.BackupError as error:
+        raise Refused(str(error), as_json=as_json) from None
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    emit({"path": str(path), "encrypted": secret is not None, "tables": len(manifest["tables"]),
+          "rows": rows, "revision": manifest["revision"]}, as_json=as_json,
+         text=f"{path}: {len(manifest['tables'])} tables, {rows} rows"
+              + (", encrypted" if secret else ""))  # fmt: skip
+
+
+@lms_group.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-file", help="the passphrase of an encrypted backup "
+              "(or set LMS_BACKUP_PASSPHRASE)")  # fmt: skip
+@json_option
+def restore_command(path: Path, passphrase_file: str | None, as_json: bool) -> None:
+    """Restore PATH into the configured database, which must be empty and of the same kind,
+    then check every table against the backup's manifest. Warns when the configured keys
+    are not the ones the data was written with."""
+    try:
+        manifest = backup.restore(db.engine, path, passphrase=_passphrase(passphrase_file))
+    except backup.BackupError as error:
+        raise Refused(str(error), as_json=as_json) from None
+    needed, present = manifest.get("keys") or {}, _key_fingerprints()
+    warnings = []
+    if needed.get("secret_key") and needed["secret_key"] != present["secret_key"]:
+        warnings.append("LMS_SECRET_KEY differs from the backup's: two-factor secrets will "
+                        "not open; people must set up their authenticator again")  # fmt: skip
+    if needed.get("mentoring") and needed["mentoring"][0] not in present["mentoring"]:
+        warnings.append("LMS_MENTORING_KEY does not hold the key mentoring texts were sealed "
+                        "with: set it before anyone opens a mentoring page")  # fmt: skip
+    missing = sorted(set(needed.get("signing") or []) - set(present["signing"]))
+    if missing:
+        warnings.append("certificate keys missing (credentials signed with them will not "
+                        "verify): " + ", ".join(missing))  # fmt: skip
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+    emit({"restored": str(path), "tables": len(manifest["tables"]), "rows": rows,
+          "verified": True, "revision": manifest["revision"], "warnings": warnings},
+         as_json=as_json,
+         text=f"restored {rows} rows in {len(manifest['tables'])} tables; every table "
+              "matches the backup")  # fmt: skip
 
 
 @lms_group.command("demo")

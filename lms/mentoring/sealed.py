@@ -74,3 +74,10 @@ class SealedText(sa.types.TypeDecorator[str]):
                 "a mentoring text cannot be opened with the configured MENTORING_KEY "
                 "(was a retired key removed?)"
             ) from None
+
+
+def configured_keys() -> list[str]:
+    """The keys texts are sealed and opened with: the setting's, or the development key."""
+    box()  # creates the development key where there is none yet
+    keys = crypto.fernet_keys(current_app.config.get("MENTORING_KEY") or "")
+    return keys or [_development_key()]
