@@ -56,6 +56,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     errors.init_app(app)
     check_route_access(app)
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:
+        # Behind a reverse proxy: take the client's address and scheme from the headers the
+        # last ``hops`` proxies set (never more: anyone can send such headers themselves).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 

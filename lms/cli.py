@@ -78,7 +78,9 @@ def _key_fingerprints() -> dict[str, Any]:
 
     ring = certificate_services.key_ring()
     return {
-        "secret_key": backup.fingerprint(current_app.config["SECRET_KEY"]),
+        "secret_key": backup.fingerprint(
+            current_app.config.get("ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
+        ),
         "mentoring": [backup.fingerprint(key) for key in sealed.configured_keys()],
         "signing": sorted(ring.public),
     }
@@ -130,8 +132,9 @@ def restore_command(path: Path, passphrase_file: str | None, as_json: bool) -> N
     needed, present = manifest.get("keys") or {}, _key_fingerprints()
     warnings = []
     if needed.get("secret_key") and needed["secret_key"] != present["secret_key"]:
-        warnings.append("LMS_SECRET_KEY differs from the backup's: two-factor secrets will "
-                        "not open; people must set up their authenticator again")  # fmt: skip
+        warnings.append("LMS_ENCRYPTION_KEY (or LMS_SECRET_KEY) differs from the backup's: "
+                        "two-factor secrets will not open; people must set up their "
+                        "authenticator again")  # fmt: skip
     if needed.get("mentoring") and needed["mentoring"][0] not in present["mentoring"]:
         warnings.append("LMS_MENTORING_KEY does not hold the key mentoring texts were sealed "
                         "with: set it before anyone opens a mentoring page")  # fmt: skip

@@ -93,6 +93,10 @@ class DefaultConfig:
     MAIL_FROM = "PROTECT LMS <no-reply@localhost>"
     #: Public address of the site, for links in e-mails (e.g. https://lms.example.org).
     SITE_URL = "http://127.0.0.1:5000"
+    #: Reverse proxies in front of the app (``LMS_PROXY_HOPS``): their X-Forwarded-For,
+    #: -Proto and -Host headers are trusted, so audit entries, sign-in throttles and rate
+    #: limits see each client's own address. 0: the app faces clients directly.
+    PROXY_HOPS = 0
 
     #: Requests per token (or per address without one) on the JSON API.
     API_RATE_LIMIT = "300 per minute"

@@ -1,0 +1,50 @@
+"""The production server starts from gunicorn.conf.py and serves the app: a real gunicorn
+with two workers on a free port answers /healthz."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from lms.config import REPO_ROOT
+
+
+def test_gunicorn_serves_the_app_with_the_shipped_settings(database_url, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "LMS_ENV": "production",
+        "LMS_SECRET_KEY": "a-production-secret-key-for-the-gunicorn-test-0123456789",
+        "LMS_MENTORING_KEY": "9Qb2s8CPy0bX8Vf1qSgq3yYxFQwQx0N2cq4v7H8Jm2c=",
+        "LMS_DATABASE_URL": database_url,
+        "LMS_INSTANCE_PATH": str(tmp_path),
+        "LMS_BIND": f"127.0.0.1:{port}",
+        "LMS_WORKERS": "2",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                assert server.poll() is None, "gunicorn stopped"
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert body["status"] == "ok" and body["checks"]["database"]["ok"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
