@@ -365,6 +365,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.evaluation.views import bp as surveys_bp
     from lms.main.views import bp as main_bp
     from lms.mentoring.views import bp as mentoring_bp
+    from lms.privacy.views import bp as privacy_bp
     from lms.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -377,6 +378,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(privacy_bp)
     # Certificates are issued when a course completes (the enrolments domain only announces it).
     enrolment_completed.connect(certificates.on_completed)
 

@@ -32,11 +32,12 @@ from lms.evaluation.cli import surveys
 from lms.extensions import db
 from lms.mentoring import demo as mentoring_demo
 from lms.mentoring.cli import mentoring
+from lms.privacy.cli import privacy
 from lms.reports import demo as reports_demo
 
 #: Domain command groups, in the order they appear in ``flask lms --help``.
 DOMAIN_GROUPS: list[click.Group] = [
-    users, tokens_group, questions, certificates, mentoring, surveys
+    users, tokens_group, questions, certificates, mentoring, surveys, privacy
 ]  # fmt: skip
 
 

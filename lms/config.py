@@ -97,6 +97,14 @@ class DefaultConfig:
     #: -Proto and -Host headers are trusted, so audit entries, sign-in throttles and rate
     #: limits see each client's own address. 0: the app faces clients directly.
     PROXY_HOPS = 0
+    #: Days each kind of record is kept (``lms privacy cleanup``); None keeps it for ever.
+    RETENTION_DAYS = {
+        "sessions": 90,
+        "login_throttles": 30,
+        "import_batches": 30,
+        "certificate_bundles": 30,
+        "audit_events": None,
+    }
 
     #: Requests per token (or per address without one) on the JSON API.
     API_RATE_LIMIT = "300 per minute"

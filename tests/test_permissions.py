@@ -192,6 +192,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "surveys.entry": MENTORING_OF_KG,
     "surveys.confirm": MENTORING_OF_KG,
     "surveys.results": MANAGERS,
+    "privacy.my_data": SIGNED_IN_ONLY,
+    "privacy.person_data": MANAGERS_OF_KG,
 }
 
 

@@ -196,6 +196,16 @@ def _audit_check(found: Certificate | None, typed: str, **details: Any) -> None:
     )
 
 
+def _holder(found: Certificate) -> str | None:
+    """The holder as the public check names them: initials, or the full name where their
+    country chose so; None when the holder's data was erased at their request."""
+    if not found.holder_name:
+        return None
+    if _full_name_shown(found):
+        return found.holder_name
+    return services.initials(found.holder_name_latin or found.holder_name)
+
+
 def _full_name_shown(found: Certificate) -> bool:
     return (found.country_code or "") in set(
         current_app.config.get("VERIFY_FULL_NAME_COUNTRIES") or ()
@@ -246,9 +256,7 @@ def verify(serial: str) -> ResponseReturnValue:
         certificate=found,
         serial=serial,
         grouped=serials.grouped(found.serial),
-        holder=found.holder_name
-        if _full_name_shown(found)
-        else services.initials(found.holder_name_latin or found.holder_name),
+        holder=_holder(found),
         match=match,
         state=_status(found),
         form=ConfirmForm(),
@@ -274,9 +282,8 @@ def verify_json(serial: str) -> ResponseReturnValue:
         "completed_on": found.completed_on.isoformat(),
         "issued_at": found.issued_at.isoformat(),
         "issuers": found.issuers,
-        "holder": found.holder_name
-        if _full_name_shown(found)
-        else services.initials(found.holder_name_latin or found.holder_name),
+        "holder": _holder(found),
+        "holder_withheld": not found.holder_name,
     }
     if found.expires_on is not None:
         body["expires_on"] = found.expires_on.isoformat()

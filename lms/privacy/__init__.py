@@ -1,0 +1,1 @@
+"""Learners' data rights (export, erasure) and the retention of records."""
