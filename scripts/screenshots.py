@@ -65,6 +65,8 @@ SIGNED_IN = {
     "targets": "/reports/targets",
     "survey-due": "/surveys/due",
     "survey-results": "/surveys/results",
+    # The core course, where most demo officers gave their feedback.
+    "survey-results-core": "/surveys/results?course=2",
 }
 #: Pages reached by pressing a button (a POST): name -> (page, selector of the button).
 ACTIONS = {
