@@ -28,7 +28,14 @@ def world(make_database):
         upgrade()
     result = app.test_cli_runner().invoke(args=["lms", "demo", "--json"])
     assert result.exit_code == 0, result.output
-    return app
+    yield app
+    _dispose(app)
+
+
+def _dispose(app) -> None:
+    """Close the app's pooled connections (the database is dropped after the run)."""
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _invoke(app, *args):
@@ -67,6 +74,7 @@ def test_a_backup_restores_into_an_empty_database_table_by_table(world, make_dat
     again = _invoke(target, "restore", str(path))
     assert again.exit_code == 1
     assert "the database is not empty: restore only into an empty database" in again.stderr
+    _dispose(target)
 
 
 def test_an_encrypted_backup_needs_its_passphrase(world, make_database, tmp_path):
@@ -87,6 +95,7 @@ def test_an_encrypted_backup_needs_its_passphrase(world, make_database, tmp_path
         assert sa.inspect(db.engine).get_table_names() == []  # nothing half-restored
     restored = _invoke(target, "restore", str(path), "--passphrase-file", str(secret))
     assert restored.exit_code == 0, restored.output
+    _dispose(target)
 
 
 def test_what_is_not_a_backup_is_refused(world, tmp_path):

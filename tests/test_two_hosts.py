@@ -106,6 +106,8 @@ def hosts(make_database):
             process.terminate()
             process.wait(timeout=10)
         Redis.from_url(REDIS).flushdb()
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_health_reports_the_database_and_redis_on_each_host(hosts):
