@@ -10,8 +10,41 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+#: The RQ queue jobs are put on (the worker of ``flask lms jobs worker`` serves it).
+QUEUE = "lms"
+
+
 def send(config: Any, *, to: str, subject: str, body: str) -> None:
-    """Send a plain-text mail with the settings in ``config`` (an app config mapping)."""
+    """Send a plain-text mail: through the job queue when Redis is configured (a slow or
+    unreachable mail server then never holds up a page), at once otherwise."""
+    url = config.get("REDIS_URL")
+    if url and config.get("MAIL_SERVER"):
+        from redis import Redis
+        from rq import Queue
+
+        Queue(QUEUE, connection=Redis.from_url(url)).enqueue(
+            deliver_job, to=to, subject=subject, body=body
+        )
+        return
+    deliver(config, to=to, subject=subject, body=body)
+
+
+def deliver_job(*, to: str, subject: str, body: str) -> None:
+    """The RQ job: deliver with the worker's app configuration."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        deliver(current_app.config, to=to, subject=subject, body=body)
+        return
+    from lms import create_app
+
+    app = create_app()
+    with app.app_context():
+        deliver(app.config, to=to, subject=subject, body=body)
+
+
+def deliver(config: Any, *, to: str, subject: str, body: str) -> None:
+    """Send a plain-text mail now with the settings in ``config`` (an app config mapping)."""
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
