@@ -142,10 +142,54 @@ def _sign_in(base: str, username: str, totp: str | None = None) -> str:
     return f"{cookie.name}={cookie.value}"
 
 
-def _wrk(url: str, cookies: list[str], seconds: int, connections: int) -> dict[str, float]:
+#: POSTs, each connection's request from its own (path, cookie, body) in turn.
+LUA_POST = """
+posts = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local p = posts[(counter %% #posts) + 1]
+  return wrk.format("POST", p[1], {["Cookie"] = p[2], ["Accept"] = "application/json",
+    ["Content-Type"] = "application/x-www-form-urlencoded"}, p[3])
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _answer_posts(
+    base: str, learners: list[dict[str, Any]], cookies: list[str]
+) -> list[tuple[str, str, str]]:
+    """For each learner's open attempt: its path, their cookie, and a form body saving an
+    answer to every question (the page's own CSRF token and first option of each)."""
+    posts = []
+    for learner, cookie in zip(learners, cookies, strict=True):
+        path = f"/attempts/{learner['attempt']}"
+        request = urllib.request.Request(base + path, headers={"Cookie": cookie})  # noqa: S310
+        with urllib.request.urlopen(request) as answer:  # noqa: S310 - our loopback
+            page = answer.read().decode()
+        fields = {"csrf_token": _token(page)}
+        for name, value in re.findall(
+            r'<input[^>]*type="radio"[^>]*name="(q\d+)"[^>]*value="([^"]*)"', page
+        ):
+            fields.setdefault(name, value)
+        posts.append((path, cookie, urllib.parse.urlencode(fields)))
+    return posts
+
+
+def _wrk(
+    url: str, cookies: list[str], seconds: int, connections: int,
+    posts: list[tuple[str, str, str]] | None = None,
+) -> dict[str, float]:  # fmt: skip
     cores = os.cpu_count() or 1
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % ", ".join(f'"{c}"' for c in cookies or [""]))
+        if posts:
+            entries = ["{" + ", ".join(_lua_string(part) for part in post) + "}" for post in posts]
+            script.write(LUA_POST % ", ".join(entries))
+        else:
+            script.write(LUA % ", ".join(f'"{c}"' for c in cookies or [""]))
     output = subprocess.run(
         ["taskset", "-c", str(cores - 1), "wrk", "-t1", f"-c{connections}",
          f"-d{seconds}s", "--latency", "-s", script.name, url],
@@ -167,7 +211,9 @@ def _wrk(url: str, cookies: list[str], seconds: int, connections: int) -> dict[s
     }
 
 
-def _in_process(app: Any, path: str, cookie: str) -> tuple[int, int]:
+def _in_process(
+    app: Any, path: str, cookie: str, post: tuple[str, str, str] | None = None
+) -> tuple[int, int]:
     """SQL statements and bytes of one request of ``path`` in process, with the session
     cookie the load used (the session lives in the database, whoever presents it)."""
     import sqlalchemy as sa
@@ -177,7 +223,15 @@ def _in_process(app: Any, path: str, cookie: str) -> tuple[int, int]:
     client = app.test_client()
     name, _, value = cookie.partition("=")
     client.set_cookie(name, value)
-    client.get(path)  # warm
+
+    def call() -> Any:
+        if post is None:
+            return client.get(path)
+        headers = {"Accept": "application/json",
+                   "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+        return client.post(post[0], data=post[2], headers=headers)
+
+    call()  # warm
     with app.app_context():
         engine = db.engine
     statements: list[str] = []
@@ -187,7 +241,7 @@ def _in_process(app: Any, path: str, cookie: str) -> tuple[int, int]:
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        response = client.get(path)
+        response = call()
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     if response.status_code != 200:
@@ -276,6 +330,7 @@ def main() -> None:
             ("reports dashboard", "/reports/dashboard", coordinator, world["coordinator"]),
             ("indicator report", "/reports/indicators", coordinator, world["coordinator"]),
         ]  # fmt: skip
+        posts = _answer_posts(base, learners, learner_cookies)
         for label, path, cookies, _who in pages:
             # Each page answers 200 to its sessions (a redirect to sign in would be cheap).
             headers = {"Cookie": cookies[0]} if cookies else {}
@@ -292,6 +347,11 @@ def main() -> None:
             queries, weight = _in_process(app, path, cookies[0]) if cookies else (0, 0)
             rows.append((label, measured, queries, weight))
             print(f"{label}: {measured['rps']:.0f} req/s", flush=True)
+        # Saving a test's answers (what the page's autosave posts), each learner their own.
+        measured = _wrk(base + "/", [], args.seconds, args.connections, posts=posts)
+        queries, weight = _in_process(app, posts[0][0], posts[0][1], post=posts[0])
+        rows.append(("save test answers (POST)", measured, queries, weight))
+        print(f"save test answers: {measured['rps']:.0f} req/s", flush=True)
         memory = _rss_mb(server.pid)
         print(f"\nSize {args.size} ({SIZES[args.size]} learners), gunicorn {args.workers} "
               f"workers × 4 threads, wrk 1 thread on 1 core, {args.connections} connections, "
