@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from babel import Locale
 from flask import Flask, request
 from flask_babel import format_decimal, get_locale
@@ -68,6 +69,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     _db.init_app(app)
+
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        """Close the session; a connection that died after the response was made (the
+        database restarted) is only logged: the request itself succeeded."""
+        try:
+            _db.session.remove()
+        except sa.exc.DBAPIError as exc:
+            app.logger.warning("database connection lost while closing the session: %s", exc)
+            _db.session.registry.clear()
+
     with app.app_context():
         for engine in _db.engines.values():
             configure_engine(engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])

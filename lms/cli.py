@@ -273,7 +273,7 @@ def jobs_worker(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
-    from lms.certificates.bundles import QUEUE
+    from lms.jobs import QUEUE
 
     url = current_app.config.get("REDIS_URL")
     if not url:

@@ -34,6 +34,8 @@ class DefaultConfig:
     #: Optional Redis (rate limits, job queue). Empty means "not configured".
     REDIS_URL = ""
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: Seconds to wait for PostgreSQL to accept a connection before the request fails (503).
+    DATABASE_CONNECT_TIMEOUT = 5
     #: Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -145,6 +147,15 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         # The __Host- prefix binds the cookie to this host, over HTTPS, for every path.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        # A restarted or failed-over server leaves dead connections in the pool: test each
+        # one as it is taken out (one round trip) instead of failing the request that gets it.
+        options.setdefault("pool_pre_ping", True)
+        # An unreachable server fails a request within seconds instead of holding a worker.
+        options.setdefault("connect_args", {}).setdefault(
+            "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"]
+        )
 
 
 def normalise_database_url(url: str) -> str:

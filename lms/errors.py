@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -156,7 +157,37 @@ def _handle_unexpected(exc: InternalServerError) -> Response:
         return Response("500 Internal Server Error", status=500, mimetype="text/plain")
 
 
+def _handle_database_unavailable(exc: sa.exc.SQLAlchemyError) -> Response:
+    """The database did not answer (down, restarting, disk full, locked too long): 503 with
+    ``Retry-After``, never a traceback. The transaction is rolled back, so nothing is half
+    written; the client may simply try again."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+    from lms.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the session is discarded at teardown anyway
+        log.debug("rollback after a database failure failed too", exc_info=True)
+    try:
+        response = error_response(503)
+    except Exception:  # the page (or the reader's language) needs the database too
+        if wants_json():
+            message = "The service is temporarily unavailable."
+            response = jsonify(error={"code": "unavailable", "message": message})
+            response.status_code = 503
+        else:
+            response = Response(
+                "503 Service Unavailable", status=503, mimetype="text/plain; charset=utf-8"
+            )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def init_app(app: Flask) -> None:
+    # A lost connection (OperationalError, including a checkout that timed out) and a
+    # pool exhausted for too long (TimeoutError) are outages, not bugs.
+    app.register_error_handler(sa.exc.OperationalError, _handle_database_unavailable)
+    app.register_error_handler(sa.exc.TimeoutError, _handle_database_unavailable)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(InternalServerError, _handle_unexpected)

@@ -7,24 +7,18 @@ import smtplib
 from email.message import EmailMessage
 from typing import Any
 
+from lms import jobs
+
 log = logging.getLogger(__name__)
-
-
-#: The RQ queue jobs are put on (the worker of ``flask lms jobs worker`` serves it).
-QUEUE = "lms"
 
 
 def send(config: Any, *, to: str, subject: str, body: str) -> None:
     """Send a plain-text mail: through the job queue when Redis is configured (a slow or
-    unreachable mail server then never holds up a page), at once otherwise."""
-    url = config.get("REDIS_URL")
-    if url and config.get("MAIL_SERVER"):
-        from redis import Redis
-        from rq import Queue
-
-        Queue(QUEUE, connection=Redis.from_url(url)).enqueue(
-            deliver_job, to=to, subject=subject, body=body
-        )
+    unreachable mail server then never holds up a page), at once otherwise or when Redis
+    does not answer."""
+    if config.get("MAIL_SERVER") and jobs.enqueue(
+        config.get("REDIS_URL"), deliver_job, to=to, subject=subject, body=body
+    ):
         return
     deliver(config, to=to, subject=subject, body=body)
 

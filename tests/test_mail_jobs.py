@@ -6,7 +6,7 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from lms import mail
+from lms import jobs, mail
 from tests.factories import make_user
 
 REDIS = "redis://127.0.0.1:6379/11"
@@ -23,7 +23,7 @@ def test_a_password_reset_mail_is_queued_then_delivered_by_the_worker(app, clien
     try:
         response = client.post("/login/forgot", data={"username": "queued.mail"})
         assert response.status_code == 302
-        queue = Queue(mail.QUEUE, connection=connection)
+        queue = Queue(jobs.QUEUE, connection=connection)
         assert len(queue) == 1 and delivered == []  # the page did not wait for the mail
         with app.app_context():
             SimpleWorker([queue], connection=connection).work(burst=True)
@@ -38,3 +38,15 @@ def test_without_redis_mail_is_sent_at_once(app, monkeypatch):
     monkeypatch.setattr(mail, "deliver", lambda config, **message: delivered.append(message))
     mail.send(app.config, to="now@example.org", subject="S", body="B")
     assert delivered == [{"to": "now@example.org", "subject": "S", "body": "B"}]
+
+
+def test_when_redis_does_not_answer_mail_is_sent_at_once(app, monkeypatch, caplog):
+    from tests.main.test_health import _free_port
+
+    delivered = []
+    monkeypatch.setattr(mail, "deliver", lambda config, **message: delivered.append(message))
+    config = {**app.config, "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
+              "MAIL_SERVER": "mail.invalid"}  # fmt: skip
+    mail.send(config, to="down@example.org", subject="S", body="B")
+    assert [m["to"] for m in delivered] == ["down@example.org"]
+    assert "job queue unavailable" in caplog.text

@@ -72,6 +72,13 @@ def init_app(app: Flask) -> None:
     )
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "lms")
+    # Redis down: every process keeps counting in its own memory (limits still hold, per
+    # process) and goes back to Redis once it answers again; a dead Redis never fails a
+    # request, and it is not waited on for long.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
     api.init_app(app)
     api.register_converter(IdConverter, id_param_schema)
     # One limiter per app: its counters live in Redis when configured (shared by every

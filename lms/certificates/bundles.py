@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 
-from lms import clock
+from lms import clock, jobs
 from lms.accounts import slips
 from lms.accounts.models import User
 from lms.certificates import serials
@@ -26,7 +26,6 @@ from lms.certificates.models import (
 from lms.extensions import db
 from lms.tables import csv_text
 
-QUEUE = "lms"
 #: Certificates read (and progress saved) at a time.
 PROGRESS_EVERY = 10
 
@@ -77,12 +76,7 @@ def request_bundle(
 def start(bundle: CertificateBundle) -> str:
     """Queue the build on Redis when configured ("queued"), else build it now ("done" or
     "failed"). Call after the bundle row is committed."""
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        from redis import Redis
-        from rq import Queue
-
-        Queue(QUEUE, connection=Redis.from_url(url)).enqueue(run_job, bundle.id)
+    if jobs.enqueue(current_app.config.get("REDIS_URL"), run_job, bundle.id):
         return BundleStatus.QUEUED.value
     build(bundle.id)
     return bundle.status.value

@@ -191,6 +191,18 @@ def test_rate_limit_is_shared_through_redis(app_factory):
     assert statuses == [200, 200, 200, 429]
 
 
+def test_with_redis_down_the_limits_still_hold_in_each_process(app_factory, caplog):
+    from tests.main.test_health import _free_port
+
+    limited = app_factory(API_RATE_LIMIT="3 per minute",
+                          REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")  # fmt: skip
+    headers = bearer(make_user())
+    client = limited.test_client()
+    statuses = [client.get(f"{API}/me", headers=headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # no 500: counted in memory instead
+    assert "Rate limit storage unreachable" in caplog.text
+
+
 def test_made_up_tokens_are_bounded_by_the_address_limit(app_factory):
     limited = app_factory(API_RATE_LIMIT_PER_ADDRESS="5 per minute")
     client = limited.test_client()

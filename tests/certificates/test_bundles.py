@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from lms import clock
+from lms import clock, jobs
 from lms.accounts.models import Role, User
 from lms.audit import AuditEvent
 from lms.certificates import bundles, serials, services
@@ -63,12 +63,25 @@ def test_without_redis_the_bundle_is_built_at_once(app, frozen_clock):
     assert kz.post(f"/cohorts/{cohort.id}/certificates/bundle").status_code == 404
 
 
+def test_with_redis_down_the_bundle_is_built_at_once(app, frozen_clock, monkeypatch):
+    from tests.main.test_health import _free_port
+
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    cohort = _cohort_with_certificates(count=1)
+    client = app.test_client()
+    sign_in(client, make_user("down.kg", roles=[Role.COORDINATOR], coordinator_country="KG"))
+    page = client.post(f"/cohorts/{cohort.id}/certificates/bundle", follow_redirects=True)
+    assert "1 certificate in one ZIP file" in page.get_data(as_text=True)
+    bundle = db.session.scalar(sa.select(CertificateBundle))
+    assert bundle.status is BundleStatus.DONE
+
+
 @pytest.fixture
 def redis_queue(app, monkeypatch):
     connection = Redis.from_url(REDIS)
     connection.flushdb()
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
-    yield Queue(bundles.QUEUE, connection=connection)
+    yield Queue(jobs.QUEUE, connection=connection)
     connection.flushdb()
 
 
