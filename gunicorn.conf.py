@@ -8,6 +8,9 @@ the same users.
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("LMS_BIND", "127.0.0.1:8000")
 #: One process per core; each serves several requests at once in threads (most time is
@@ -25,6 +28,23 @@ max_requests_jitter = 200
 #: The reverse proxy on this host: its X-Forwarded-* headers are trusted by gunicorn;
 #: the app trusts them through LMS_PROXY_HOPS.
 forwarded_allow_ips = os.environ.get("LMS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+#: A password-reset link is a secret: it never reaches the access log, whether it is the
+#: path asked for or the Referer of what that page loads.
+RESET_LINK = re.compile(r"(/login/reset/)[^/?\s\"]+")
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with reset tokens cut out of every access-log field."""
+
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in atoms.items():
+            if isinstance(value, str) and "/login/reset/" in value:
+                atoms[key] = RESET_LINK.sub(r"\1[redacted]", value)
+        return atoms
+
+
+logger_class = RedactingLogger
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LMS_LOG_LEVEL", "info")

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel import Locale
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -183,6 +183,19 @@ def register_request_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; object-src 'none'; "
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Nothing here is for search engines: not the sign-in page, not who holds which
+        # certificate (lists of trained officers are sensitive in themselves).
+        headers.setdefault("X-Robots-Tag", "noindex, nofollow")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"] and app.config["HSTS_MAX_AGE"]:
+            # Served over HTTPS (secure cookies): browsers never try plain HTTP again.
+            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
+        # What a signed-in person sees is theirs: no shared or browser cache keeps it. The
+        # user is only looked at if the request loaded it (no query for public pages).
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated:
+            headers["Cache-Control"] = "no-store"
         return response
 
     @app.template_filter("merge_args")

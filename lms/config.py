@@ -51,6 +51,9 @@ class DefaultConfig:
     #: None means: secure in production, plain HTTP allowed in development and testing.
     SESSION_COOKIE_SECURE: bool | None = None
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    #: Strict-Transport-Security max-age (seconds), sent when cookies are secure (HTTPS);
+    #: 0 sends none.
+    HSTS_MAX_AGE = 31536000
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Internationalisation.
@@ -65,6 +68,9 @@ class DefaultConfig:
     VERIFY_FULL_NAME_COUNTRIES: list[str] = []
     #: Verification requests per client address.
     VERIFY_RATE_LIMIT = "30 per minute"
+    #: Password-reset requests per client address (each account also gets at most 3 links
+    #: an hour, whoever asks).
+    FORGOT_RATE_LIMIT = "10 per hour"
     #: Knowledge-gain reports count learners who gained at least this many points.
     REPORT_GAIN_THRESHOLD = 20.0
     BABEL_DEFAULT_LOCALE = "en"

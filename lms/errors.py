@@ -8,6 +8,7 @@ a form, and whatever escapes becomes an HTML error page, or a JSON error under `
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -149,12 +150,29 @@ def _handle_domain(exc: DomainError) -> Response:
 
 def _handle_unexpected(exc: InternalServerError) -> Response:
     original = getattr(exc, "original_exception", None) or exc
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    # The person reporting the problem quotes this; the log line carries it with the details.
+    incident = secrets.token_hex(6)
+    log.error(
+        "unhandled error on %s %s (incident %s)",
+        request.method,
+        request.path,
+        incident,
+        exc_info=original,
+    )
     try:
-        return error_response(500)
+        message = gettext(
+            "Something went wrong on our side. It has been logged as incident %(incident)s: "
+            "please quote it if you report the problem.",
+            incident=incident,
+        )
+        response = error_response(500, message, details={"incident": incident})
     except Exception:  # the page itself failed (database down?): plain text, never a traceback
         log.exception("the error page failed too")
-        return Response("500 Internal Server Error", status=500, mimetype="text/plain")
+        response = Response(
+            f"500 Internal Server Error (incident {incident})", status=500, mimetype="text/plain"
+        )
+    response.headers["X-Incident-Id"] = incident
+    return response
 
 
 def _handle_database_unavailable(exc: sa.exc.SQLAlchemyError) -> Response:

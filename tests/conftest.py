@@ -68,6 +68,7 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # The suite checks certificates far more often than a visitor could; the rate
         # limit itself is tested with its own address.
         "VERIFY_RATE_LIMIT": "100000 per minute",
+        "FORGOT_RATE_LIMIT": "100000 per minute",
     }
     config.update(overrides)
     return config

@@ -86,13 +86,30 @@ def test_unexpected_errors_show_a_500_page_without_details(failing_app, caplog):
     assert "Something went wrong on our side" in html
     assert "secret internals" not in html
     assert "Traceback" not in html
-    assert any("unhandled error on GET /boom" in r.getMessage() for r in caplog.records)
+    incident = response.headers["X-Incident-Id"]
+    assert f"incident {incident}" in html  # quoted by the person, found in the log
+    assert any(
+        f"unhandled error on GET /boom (incident {incident})" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_production_errors_never_show_a_traceback(failing_app):
+    """ASVS 13.4.2 / 16.5.1: production settings, an exception: the generic page."""
+    app = failing_app(ENV="production")
+    assert app.debug is False and app.testing is False
+    response = app.test_client().get("/boom", base_url="https://localhost")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "secret internals" not in html and "Traceback" not in html
+    assert f"incident {response.headers['X-Incident-Id']}" in html
 
 
 def test_unexpected_api_errors_are_json_500(failing_app):
     response = failing_app().test_client().get("/api/boom")
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "server_error"
+    assert response.get_json()["error"]["details"]["incident"] == response.headers["X-Incident-Id"]
     assert "secret internals" not in response.get_data(as_text=True)
 
 
@@ -119,6 +136,22 @@ def test_security_headers_are_set(client):
     assert headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_signed_in_pages_are_never_cached_and_https_is_pinned(client, login, app_factory):
+    """ASVS 14.3.2 (no-store on what a signed-in person sees), 3.4.1 (HSTS over HTTPS)."""
+    from tests.factories import make_user
+
+    public = client.get("/login")
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+    assert public.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert client.get("/verify").headers["X-Robots-Tag"] == "noindex, nofollow"
+    assert "Strict-Transport-Security" not in public.headers  # plain HTTP in development
+    login(make_user())
+    for path in ("/", "/account"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    secure = app_factory(SESSION_COOKIE_SECURE=True).test_client()
+    assert secure.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 def test_an_id_too_large_for_the_database_is_404(client, login):

@@ -29,10 +29,13 @@ def test_gunicorn_serves_the_app_with_the_shipped_settings(database_url, tmp_pat
         "LMS_BIND": f"127.0.0.1:{port}",
         "LMS_WORKERS": "2",
     }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+             "wsgi:app"],
+            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -45,6 +48,18 @@ def test_gunicorn_serves_the_app_with_the_shipped_settings(database_url, tmp_pat
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
         assert body["status"] == "ok" and body["checks"]["database"]["ok"]
+        # A reset link (and a page it sent as Referer) leaves no token in the access log.
+        secret = "Zq9-secret-reset-token-must-not-be-logged"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/static/lms.css",
+            headers={"Referer": f"https://lms.example.org/login/reset/{secret}"},
+        )
+        urllib.request.urlopen(request, timeout=10).read()  # noqa: S310 (loopback)
+        # An unknown token: the page sends the visitor to ask for a new link.
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/login/reset/{secret}", timeout=10)
     finally:
         server.terminate()
         server.wait(timeout=20)
+    text = log.read_text()
+    assert text.count("/login/reset/[redacted]") >= 2, text
+    assert secret not in text

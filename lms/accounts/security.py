@@ -448,6 +448,26 @@ def activate(
     return user
 
 
+#: Reset links one account may be sent per hour (more would let anyone flood its inbox).
+RESETS_PER_HOUR = 3
+
+
+def may_send_reset(user: User, *, now: datetime) -> bool:
+    """Whether another reset link may go to ``user`` now (fewer than
+    :data:`RESETS_PER_HOUR` in the last hour, counted in the audit trail)."""
+    sent = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(audit.AuditEvent)
+        .where(
+            audit.AuditEvent.action == "auth.reset_issue",
+            audit.AuditEvent.object_type == "user",
+            audit.AuditEvent.object_id == str(user.id),
+            audit.AuditEvent.at >= now - timedelta(hours=1),
+        )
+    )
+    return (sent or 0) < RESETS_PER_HOUR
+
+
 def issue_reset_token(user: User, *, settings: Settings, now: datetime) -> str:
     token = crypto.new_token()
     user.reset_token_hash = crypto.token_hash(token)

@@ -107,6 +107,13 @@ def init_app(app: Flask) -> None:
                 lambda: current_app.config["VERIFY_RATE_LIMIT"],
                 key_func=lambda: f"verify:{get_remote_address()}",
             )(app.view_functions[endpoint])
+    # Asking for reset links: bounded per client address (and per account in the view).
+    if "accounts.forgot_password" in app.view_functions:
+        app.view_functions["accounts.forgot_password"] = limiter.limit(
+            lambda: current_app.config["FORGOT_RATE_LIMIT"],
+            key_func=lambda: f"forgot:{get_remote_address()}",
+            methods=["POST"],
+        )(app.view_functions["accounts.forgot_password"])
     # The generated document is public, like this package's reference page.
     document = app.view_functions["api-docs.openapi_json"]
 

@@ -461,3 +461,57 @@ def test_forgotten_password_answers_the_same_for_everyone(client, caplog):
         pages.append(re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", page))
     assert pages[0] == pages[1]
     assert "/login/reset/" not in caplog.text
+
+
+# --- Reset links: their limits (ASVS 6.4.x, checklist T08 and T13) ---------------------------
+
+
+def _reset_link(client, caplog, username: str) -> str | None:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="lms.mail"):
+        response = client.post("/login/forgot", data={"username": username})
+    assert response.status_code == 302
+    found = re.search(r"/login/reset/(\S+)", caplog.text)
+    return found.group(1) if found else None
+
+
+def test_an_account_gets_at_most_three_reset_links_an_hour(app, client, frozen_clock, caplog):
+    make_user("flooded", email="flooded@example.org")
+    links = [_reset_link(client, caplog, "flooded") for _ in range(4)]
+    assert all(links[:3]) and links[3] is None  # the same answer, but no fourth mail
+    frozen_clock.advance(minutes=61)
+    assert _reset_link(client, caplog, "flooded")
+
+
+def test_reset_requests_are_limited_per_address(app_factory):
+    limited = app_factory(FORGOT_RATE_LIMIT="3 per hour")
+    client = limited.test_client()
+    statuses = [
+        client.post("/login/forgot", data={"username": f"nobody{n}"}).status_code for n in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+    assert client.get("/login/forgot").status_code == 200  # the page itself stays open
+
+
+def test_a_reset_link_expires_and_dies_with_a_password_change(app, client, frozen_clock, caplog):
+    user = make_user("expiring", email="expiring@example.org")
+    old = _reset_link(client, caplog, "expiring")
+    frozen_clock.advance(minutes=61)
+    assert client.get(f"/login/reset/{old}").headers["Location"] == "/login/forgot"
+    fresh = _reset_link(client, caplog, "expiring")
+    security.set_password(user, "another long phrase here", now=frozen_clock.now(),
+                          settings=security.Settings.from_config(app.config))  # fmt: skip
+    db.session.commit()
+    assert client.get(f"/login/reset/{fresh}").headers["Location"] == "/login/forgot"
+
+
+def test_a_reset_does_not_skip_the_second_factor(app, client, frozen_clock, caplog):
+    user = make_user("with.code", email="code@example.org")
+    enable_2fa(user)
+    db.session.commit()
+    token = _reset_link(client, caplog, "with.code")
+    phrase = "a brand new passphrase"
+    client.post(f"/login/reset/{token}", data={"password": phrase, "confirm": phrase})
+    response = client.post("/login", data={"username": "with.code", "password": phrase})
+    assert response.headers["Location"].startswith("/login/code")
+    assert not _signed_in(client)

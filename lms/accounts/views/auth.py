@@ -346,7 +346,12 @@ def forgot_password() -> ResponseReturnValue:
     form = ForgotForm()
     if form.validate_on_submit():
         user = services.get_user_by_username(form.username.data)
-        if user is not None and user.email and user.is_active:
+        if (
+            user is not None
+            and user.email
+            and user.is_active
+            and security.may_send_reset(user, now=clock.now())
+        ):
             token = security.issue_reset_token(user, settings=settings(), now=clock.now())
             db.session.commit()
             link = current_app.config["SITE_URL"].rstrip("/") + url_for(
