@@ -155,8 +155,12 @@ class Server:
         return total
 
     def errors_logged(self) -> str:
+        """Requests that failed unexpectedly: a 500 (the app's "unhandled error") or an
+        exception that escaped to gunicorn. Logged outages and the disk-full renderer
+        failure are expected and not counted."""
         text = self.log.read_text(errors="replace")
-        return "\n".join(line for line in text.splitlines() if "Traceback" in line)
+        markers = ("unhandled error on", "Error handling request")
+        return "\n".join(line for line in text.splitlines() if any(m in line for m in markers))
 
     def stop(self) -> None:
         self.process.terminate()
@@ -790,7 +794,7 @@ def main() -> None:
         verdict = {True: "pass", False: "**FAIL**", None: "not run"}[result["ok"]]
         print(f"| {name} | {verdict} | {result['figures']} |")
     if tracebacks:
-        print(f"\ntracebacks in the server log:\n{tracebacks}")
+        print(f"\nrequests that failed unexpectedly (server log):\n{tracebacks}")
     if tracebacks or any(result["ok"] is False for _name, result in results):
         sys.exit(1)
 

@@ -21,7 +21,12 @@ from lms.accounts import passwords
 from lms.accounts.models import Agency, Role, RoleGrant, Sex, Unit, UnitAssignment, User
 from lms.accounts.names import is_possible_duplicate, name_key, tokens_of
 from lms.accounts.organisations import clean_text, get_country
-from lms.accounts.security import check_password_rules, end_sessions
+from lms.accounts.security import (
+    ROLES_REQUIRING_2FA,
+    check_password_rules,
+    end_sessions,
+    has_2fa,
+)
 from lms.errors import Conflict, Invalid, NotFound
 from lms.extensions import db
 
@@ -316,6 +321,10 @@ def grant_role(
         scope=country_code,
         grant_id=grant.id,
     )
+    if role in ROLES_REQUIRING_2FA and not has_2fa(user):
+        # Their sessions were opened without the second factor this role needs: they sign
+        # in again, and set one up before they use it (ASVS 6.3.3).
+        end_sessions(user, reason="2fa_required", now=now)
     return grant
 
 
