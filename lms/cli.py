@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from lms import backup, clock
+from lms import audit, backup, clock
 from lms.accounts import demo as accounts_demo
 from lms.accounts.cli import tokens_group, users
 from lms.assessments import demo as assessments_demo
@@ -256,8 +257,33 @@ def list_content(as_json: bool) -> None:
     )
 
 
+audit_group = AppGroup("audit", help="The audit trail's hash chain.")
+
+
+@audit_group.command("seal")
+@json_option
+@transactional
+def audit_seal(as_json: bool) -> None:
+    """Chain the events recorded since the last run (schedule it every few minutes)."""
+    sealed = audit.seal(now=clock.now())
+    emit({"sealed": sealed}, as_json=as_json, text=f"sealed {sealed} audit events")
+
+
+@audit_group.command("verify")
+@json_option
+def audit_verify(as_json: bool) -> None:
+    """Recompute the chain: exit 1 naming every event changed, removed or added after it
+    was sealed (schedule it daily, and alert on failure)."""
+    problems = [f"audit event {p.event_id}: {p.what}" for p in audit.verify()]
+    if problems:
+        raise Refused(problems, as_json=as_json)
+    sealed = db.session.scalar(sa.select(sa.func.count()).select_from(audit.AuditSeal))
+    emit({"ok": True, "sealed": sealed}, as_json=as_json,
+         text=f"the audit trail holds: {sealed} sealed events verified")  # fmt: skip
+
+
 def init_app(app: Flask) -> None:
-    for group in [*DOMAIN_GROUPS, content, jobs]:
+    for group in [*DOMAIN_GROUPS, content, jobs, audit_group]:
         lms_group.add_command(group)
     app.cli.add_command(lms_group)
 

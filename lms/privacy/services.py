@@ -33,7 +33,7 @@ from lms.accounts.models import (
     UserSession,
 )
 from lms.assessments.models import Attempt
-from lms.audit import AuditEvent
+from lms.audit import AuditEvent, AuditSeal
 from lms.certificates.models import Certificate, CertificateBundle, CertificatePdf
 from lms.courses.models import Course
 from lms.enrolments.models import Cohort, Enrolment, LessonProgress
@@ -230,5 +230,7 @@ def cleanup(days: Mapping[str, int | None], *, now: datetime) -> dict[str, int]:
             continue
         cutoff = now - timedelta(days=int(limit))
         deleted[kind] = db.session.execute(sa.delete(model).where(column < cutoff)).rowcount or 0
+        if model is AuditEvent:  # their links go with them (the chain starts after them)
+            db.session.execute(sa.delete(AuditSeal).where(AuditSeal.event_at < cutoff))
     db.session.flush()
     return deleted
