@@ -44,6 +44,54 @@ from lms.mentoring.models import ActionPoint, MentoringSession, SessionAttendee
 
 FORMAT = "protect-lms-personal-data/1"
 
+#: Every column that points at a person, and what the data rights do with it (a test
+#: fails on a column missing here: a new table must say how it is exported and erased).
+#: "export": the person's own record, in :func:`export` (erasure keeps it anonymous or
+#: removes it, as :func:`erase` says); "credential": a secret of theirs, never exported,
+#: deleted on erasure; "staff": who did something to others' records (kept for
+#: accountability; the person's name goes with the erasure of their user row);
+#: "identity": the user row's own link.
+PERSON_COLUMNS: dict[tuple[str, str], str] = {
+    ("user", "merged_into_id"): "identity",
+    ("role_grant", "user_id"): "export",
+    ("enrolment", "user_id"): "export",
+    ("attempt", "user_id"): "export",
+    ("certificate", "user_id"): "export",
+    ("mentoring_attendee", "user_id"): "export",
+    ("action_point", "owner_id"): "export",
+    ("survey_response", "user_id"): "export",
+    ("user_session", "user_id"): "export",
+    ("audit_event", "actor_id"): "export",
+    ("api_token", "user_id"): "credential",
+    ("recovery_code", "user_id"): "credential",
+    ("unit_assignment", "user_id"): "staff",
+    ("cohort_trainer", "user_id"): "staff",
+    ("mentor_assignment", "mentor_id"): "staff",
+    ("mentoring_session_mentor", "user_id"): "staff",
+    ("attempt", "entered_by_id"): "staff",
+    ("attempt_item", "marked_by_id"): "staff",
+    ("survey_response", "entered_by_id"): "staff",
+    ("attendance", "recorded_by_id"): "staff",
+    ("certificate", "issued_by_id"): "staff",
+    ("certificate", "revoked_by_id"): "staff",
+    ("certificate_bundle", "requested_by_id"): "staff",
+    ("role_grant", "granted_by_id"): "staff",
+    ("role_grant", "revoked_by_id"): "staff",
+    ("mentor_assignment", "assigned_by_id"): "staff",
+    ("mentoring_session", "created_by_id"): "staff",
+    ("mentoring_session_revision", "edited_by_id"): "staff",
+    ("action_update", "author_id"): "staff",
+    ("application_confirmation", "confirmed_by_id"): "staff",
+    ("unit_assessment", "assessed_by_id"): "staff",
+    ("unit_result", "reported_by_id"): "staff",
+    ("indicator_target", "updated_by_id"): "staff",
+    ("bank_upload", "created_by_id"): "staff",
+    ("question_bank", "created_by_id"): "staff",
+    ("question_version", "created_by_id"): "staff",
+    ("cohort", "created_by_id"): "staff",
+    ("import_batch", "created_by_id"): "staff",
+}
+
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value

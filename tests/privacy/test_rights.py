@@ -120,3 +120,31 @@ def test_the_clean_up_deletes_what_is_past_its_retention(app, runner, frozen_clo
     finally:
         app.config["RETENTION_DAYS"] = {"sessions": 90}
     assert refused.exit_code == 1 and "unknown record kinds: everything" in refused.output
+
+
+def test_every_column_that_points_at_a_person_is_declared(app):
+    """Like Moodle's privacy providers: a new table holding a person's id fails here until
+    lms.privacy.services.PERSON_COLUMNS says whether it is exported, a credential erased,
+    or a record of staff work."""
+    from lms.privacy.services import PERSON_COLUMNS
+
+    found = {
+        (table.name, column.name)
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        for key in column.foreign_keys
+        if key.column.table.name == "user"
+    }
+    assert found == set(PERSON_COLUMNS), (found - set(PERSON_COLUMNS), set(PERSON_COLUMNS) - found)
+
+
+def test_an_export_holds_nobody_elses_data(app, frozen_clock, tmp_path):
+    person, _certificate = _person(app, tmp_path)
+    other = make_user("rights.neighbour", email="neighbour@example.org",
+                      full_name="Neighbour Person", country_code="KG")  # fmt: skip
+    client = app.test_client()
+    sign_in(client, other)
+    sign_in(app.test_client(), person)
+    text = client.get("/account/data.json").get_data(as_text=True)
+    assert "rights.learner" not in text and person.full_name not in text
+    assert "neighbour@example.org" in text
