@@ -299,3 +299,178 @@ def test_a_spoofed_forwarded_address_gets_no_new_allowance(app_factory):
         for n in range(5)
     ]
     assert statuses == [404, 404, 404, 429, 429]
+
+
+# --- T08, T09, T14 sign-in throttling and enumeration (ASVS 6.3.1, 6.3.8, 6.5.1) --------------
+
+
+def test_a_username_locks_whatever_address_the_guesses_come_from(app_factory, frozen_clock):
+    behind_proxy = app_factory(PROXY_HOPS=1)
+    make_user("rotated")
+    client = behind_proxy.test_client()
+    for n in range(5):
+        client.post("/login", data={"username": "rotated", "password": "wrong guess!!"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"})  # fmt: skip
+    response = client.post(
+        "/login", data={"username": "rotated", "password": "correct horse battery staple"},
+        headers={"X-Forwarded-For": "203.0.113.99"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_an_address_that_tries_many_usernames_is_locked_out(app_factory, frozen_clock):
+    strict = app_factory(LOGIN_MAX_FAILURES_PER_IP=8)
+    make_user("sprayed")
+    client = strict.test_client()
+    for n in range(8):
+        client.post("/login", data={"username": f"spray{n}", "password": "Summer2026!!"})
+    response = client.post(
+        "/login", data={"username": "sprayed", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 422  # even a right password, from this address, now
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_an_unknown_username_costs_one_password_check_like_a_known_one(client, monkeypatch):
+    """The timing of 'no such user' and 'wrong password' is the same work: one argon2id
+    verification each (a dummy hash for unknown users)."""
+    from lms.accounts import passwords
+
+    checks = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password",
+                        lambda *args, **kw: checks.append(1) or real(*args, **kw))  # fmt: skip
+    make_user("known.one")
+    pages = []
+    for name in ("known.one", "unknown.one"):
+        checks.clear()
+        response = client.post("/login", data={"username": name, "password": "not it at all"})
+        assert len(checks) == 1, name
+        pages.append((response.status_code, re.sub(r'value="[^"]*"', "", response.text)))
+    assert pages[0][0] == pages[1][0] == 422
+    assert pages[0][1].replace("known.one", "X") == pages[1][1].replace("unknown.one", "X")
+
+
+def test_an_old_totp_code_is_refused(app, client, frozen_clock):
+    import pyotp
+
+    from lms import crypto
+    from lms.accounts import security
+
+    user = make_user("old.code", roles=[Role.MENTOR])
+    enable_2fa(user)
+    db.session.commit()
+    frozen_clock.advance(minutes=5)
+    secret = crypto.decrypt(user.totp_secret, secret_key=app.config["SECRET_KEY"],
+                            purpose=security.TOTP_PURPOSE)  # fmt: skip
+    stale = pyotp.TOTP(secret).at(frozen_clock.now().timestamp() - 90)  # three steps ago
+    client.post("/login", data={"username": "old.code", "password": "correct horse battery staple"})
+    response = client.post("/login/code", data={"code": stale})
+    assert response.status_code == 422
+
+
+# --- T42 nothing secret in the logs (ASVS 16.2.5, 16.4.1) --------------------------------------
+
+
+def test_the_logs_hold_no_password_code_seed_or_token(app_factory, caplog, frozen_clock):
+    import logging
+
+    import pyotp
+
+    from lms import crypto
+    from lms.accounts import security, tokens
+
+    prod = app_factory(ENV="production", MAIL_SERVER="")
+    client = prod.test_client()
+    password = "a secret phrase nobody logs"
+    user = make_user("logged", password=password, roles=[Role.COORDINATOR],
+                     email="logged@example.org")  # fmt: skip
+    enable_2fa(user)
+    _token, bearer = tokens.create_token(user, name="t", now=clock.now())
+    db.session.commit()
+    seed = crypto.decrypt(user.totp_secret, secret_key=prod.config["SECRET_KEY"],
+                          purpose=security.TOTP_PURPOSE)  # fmt: skip
+    frozen_clock.advance(seconds=60)
+    code = pyotp.TOTP(seed).at(frozen_clock.now())
+    https = {"base_url": "https://lms.example.org"}
+    with caplog.at_level(logging.DEBUG):
+        client.post("/login", data={"username": "logged", "password": "wrong " + password},
+                    **https)  # fmt: skip
+        client.post("/login", data={"username": "logged", "password": password}, **https)
+        client.post("/login/code", data={"code": code}, **https)
+        client.post("/login/forgot", data={"username": "logged"}, **https)
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {bearer}"}, **https)
+        client.post("/login", data={"username": "evil\r\nERROR forged line", "password": "x"},
+                    **https)  # fmt: skip
+    text = caplog.text
+    for secret in (password, seed, code, bearer, user.password_hash):
+        assert secret not in text
+    assert "/login/reset/" not in text  # the production log says a mail was not sent, no link
+    assert "\nERROR forged line" not in text
+
+
+# --- T35, T36 the order of steps, enforced over HTTP (ASVS 2.3.1, 2.3.4) -----------------------
+
+
+def test_steps_out_of_order_are_refused_and_change_nothing(app, client, login, frozen_clock):
+    from lms.assessments import attempts
+    from lms.assessments.models import Attempt
+    from lms.enrolments import services as enrolments
+    from tests.assessments.test_attempts import _course, _right_answers
+
+    course = _course(slug="ordered")
+    learner = make_user("ordered.learner")
+    enrolments.enrol(learner, course, now=clock.now())
+    login(learner)
+    early = client.post("/courses/ordered/tests/post/start")
+    assert early.status_code in (302, 403, 409)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
+    client.post("/courses/ordered/tests/pre/start")
+    attempt = db.session.scalar(sa.select(Attempt))
+    right = _right_answers(attempt)
+    form = {"q1": str(right[1]["choice"]), "q2": "true", "q3": "migrants"}
+    client.post(f"/attempts/{attempt.id}/submit", data=form)
+    db.session.refresh(attempt)
+    before = [(i.position, i.response) for i, _q in attempts.load_items(attempt)]
+    late = client.post(f"/attempts/{attempt.id}", data={**form, "q2": "false"},
+                       headers={"Accept": "application/json"})  # fmt: skip
+    assert late.status_code == 409
+    db.session.expire_all()
+    assert [(i.position, i.response) for i, _q in attempts.load_items(attempt)] == before
+
+
+def test_twenty_concurrent_starts_open_one_attempt(make_database):
+    from flask_migrate import upgrade
+
+    from lms.assessments import attempts
+    from lms.assessments.models import Attempt
+    from lms.courses.models import Course
+    from lms.enrolments import services as enrolments
+    from lms.enrolments.models import Enrolment
+    from tests.assessments.test_attempts import _course
+    from tests.concurrency import race
+    from tests.conftest import make_test_app
+
+    app = make_test_app(make_database("starts"))
+    with app.app_context():
+        upgrade()
+        course = _course(slug="raced")
+        enrolment = enrolments.enrol(make_user("starter"), course, now=clock.now())
+        db.session.commit()
+        ids = (course.id, enrolment.id)
+        db.engine.dispose()
+
+    def start() -> int:
+        found = db.session.get(Enrolment, ids[1])
+        attempt = attempts.start(found, db.session.get(Course, ids[0]), "pre",
+                                 language="en", now=clock.now())  # fmt: skip
+        db.session.flush()
+        return attempt.id
+
+    results = race(app, start, threads=20)
+    with app.app_context():
+        opened = db.session.scalar(sa.select(sa.func.count()).select_from(Attempt))
+        db.engine.dispose()
+    assert opened == 1
+    assert len({r for r in results if isinstance(r, int)}) == 1
