@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import PASSWORD, SIZES, generate  # noqa: E402
-from bench.submit import Postgres, _free_port  # noqa: E402
+from bench.submit import Postgres, _free_port, enable_totp  # noqa: E402
 
 SECRET = "a-benchmark-secret-key-that-is-long-enough-0123456789"
 LUA = """
@@ -54,12 +54,9 @@ end
 
 def _prepare(seed: int) -> dict[str, Any]:
     """Open a pre-test for eight learners; give the KG coordinator a second factor."""
-    import pyotp
     import sqlalchemy as sa
-    from flask import current_app
 
     from lms import clock
-    from lms.accounts import security
     from lms.accounts.models import User
     from lms.assessments import attempts
     from lms.courses.models import Course, Lesson, Module
@@ -104,12 +101,7 @@ def _prepare(seed: int) -> dict[str, Any]:
     coordinator = db.session.scalar(
         sa.select(User).where(User.username == f"bench{seed}.coordinator.kg")
     )
-    secret = security.new_totp_secret()
-    totp = pyotp.TOTP(secret)
-    security.enable_2fa(
-        coordinator, secret, totp.generate_otp(totp.timecode(now)),
-        settings=security.Settings.from_config(current_app.config), now=now,
-    )  # fmt: skip
+    secret = enable_totp(coordinator, now)
     cohort = db.session.scalar(
         sa.select(Cohort.id).where(Cohort.country_code == "KG").order_by(Cohort.id)
     )

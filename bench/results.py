@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import Postgres  # noqa: E402
+from bench.submit import Postgres, enable_totp  # noqa: E402
 
 PASSWORD = "a long bench password phrase"
 COUNTRIES = ["KG", "KZ", "TJ", "UZ", "AF", "PK", "IQ"]
@@ -47,12 +47,9 @@ def _bank(items: int) -> bytes:
 
 def _prepare(learners: int, items: int) -> tuple[int, str]:
     """The cohort (its id) and an administrator's TOTP seed; everything else in bulk."""
-    import pyotp
     import sqlalchemy as sa
-    from flask import current_app
 
     from lms import clock
-    from lms.accounts import security
     from lms.accounts import services as accounts
     from lms.accounts.models import Agency, AgencyType, Role, Sex, User
     from lms.assessments.models import (
@@ -193,12 +190,7 @@ def _prepare(learners: int, items: int) -> tuple[int, str]:
         username="bench.admin", full_name="Bench Admin", password=PASSWORD,
         roles=[Role.ADMIN], now=now,
     )  # fmt: skip
-    secret = security.new_totp_secret()
-    totp = pyotp.TOTP(secret)
-    security.enable_2fa(
-        admin, secret, totp.generate_otp(totp.timecode(now)),
-        settings=security.Settings.from_config(current_app.config), now=now,
-    )  # fmt: skip
+    secret = enable_totp(admin, now)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":  # as autovacuum would after a bulk load
         with db.engine.connect() as connection:

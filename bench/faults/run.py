@@ -53,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import Postgres, _bank, _free_port  # noqa: E402
+from bench.submit import Postgres, _bank, _free_port, enable_totp  # noqa: E402
 
 PASSWORD = "a long fault-test password phrase"
 SECRET = "a-fault-test-secret-key-that-is-long-enough-0123456789"
@@ -174,11 +174,8 @@ def _world(app: Any, learners: int) -> dict[str, Any]:
     """A post-test-only course (passing it completes the course, which issues the
     certificate), ``learners`` learners in a KG cohort each with an open attempt whose
     answers are saved, a KG coordinator with a second factor, and an admin."""
-    import pyotp
-    from flask import current_app
 
     from lms import clock
-    from lms.accounts import security
     from lms.accounts import services as accounts
     from lms.accounts.models import Role
     from lms.assessments import attempts, qtypes
@@ -229,12 +226,7 @@ def _world(app: Any, learners: int) -> dict[str, Any]:
         username="fault.coordinator", full_name="Fault Coordinator", password=PASSWORD,
         roles=[Role.COORDINATOR], coordinator_country="KG", country_code="KG", now=now,
     )  # fmt: skip
-    secret = security.new_totp_secret()
-    totp = pyotp.TOTP(secret)
-    security.enable_2fa(
-        coordinator, secret, totp.generate_otp(totp.timecode(now)),
-        settings=security.Settings.from_config(current_app.config), now=now,
-    )  # fmt: skip
+    secret = enable_totp(coordinator, now)
     db.session.commit()
     return {"learners": people, "cohort": cohort.id, "coordinator": coordinator.username,
             "totp": secret}  # fmt: skip
