@@ -459,6 +459,7 @@ def test_twenty_concurrent_starts_open_one_attempt(make_database):
         enrolment = enrolments.enrol(make_user("starter"), course, now=clock.now())
         db.session.commit()
         ids = (course.id, enrolment.id)
+        db.session.remove()
         db.engine.dispose()
 
     def start() -> int:
@@ -471,6 +472,7 @@ def test_twenty_concurrent_starts_open_one_attempt(make_database):
     results = race(app, start, threads=20)
     with app.app_context():
         opened = db.session.scalar(sa.select(sa.func.count()).select_from(Attempt))
+        db.session.remove()
         db.engine.dispose()
     assert opened == 1
     assert len({r for r in results if isinstance(r, int)}) == 1
