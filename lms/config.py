@@ -22,6 +22,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
 
 
+class ConfigurationError(RuntimeError):
+    """A setting is missing or unsafe: the app refuses to start (``wsgi.py`` prints the
+    message as one line, without a traceback)."""
+
+
 class DefaultConfig:
     """Safe defaults. Nothing secret lives here."""
 
@@ -133,19 +138,23 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
     env = app.config["ENV"]
     if env not in ENVIRONMENTS:
-        raise RuntimeError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+        raise ConfigurationError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     if env == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise RuntimeError(
+        raise ConfigurationError(
             "Refusing to start: SECRET_KEY is the development default. "
-            "Set LMS_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random value."
+            "Set LMS_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random value "
+            "(python -m lms.keys prints every key a deployment needs)."
         )
     if env == "production" and len(str(app.config["SECRET_KEY"])) < 32:
-        raise RuntimeError("Refusing to start: SECRET_KEY must be at least 32 characters long.")
-    if env == "production" and not app.config["MENTORING_KEY"]:
-        raise RuntimeError(
-            "Refusing to start: MENTORING_KEY is not set. Set LMS_MENTORING_KEY to a Fernet "
-            "key (flask --app wsgi lms mentoring new-key prints one)."
+        raise ConfigurationError(
+            "Refusing to start: SECRET_KEY must be at least 32 characters long."
         )
+    if env == "production" and not app.config["MENTORING_KEY"]:
+        raise ConfigurationError(
+            "Refusing to start: MENTORING_KEY is not set. Set LMS_MENTORING_KEY to a Fernet "
+            "key (python -m lms.keys prints one, with every other key a deployment needs)."
+        )
+    _check_keys(app.config)
     app.config["TESTING"] = env == "testing"
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = env == "production"
@@ -162,6 +171,28 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         options.setdefault("connect_args", {}).setdefault(
             "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"]
         )
+
+
+def _check_keys(config: Mapping[str, Any]) -> None:
+    """Refuse a mentoring or signing key that is set but unusable, at start rather than at
+    the first mentoring record or certificate."""
+    from lms import crypto
+    from lms.certificates import credentials
+
+    mentoring_keys = crypto.fernet_keys(config.get("MENTORING_KEY"))
+    try:
+        if mentoring_keys:
+            crypto.multi_fernet(mentoring_keys)
+    except ValueError as error:
+        raise ConfigurationError(f"Refusing to start: MENTORING_KEY: {error}.") from None
+    if config.get("SIGNING_KEY"):
+        try:
+            credentials.private_from_pem(config["SIGNING_KEY"])
+        except (ValueError, TypeError):
+            raise ConfigurationError(
+                "Refusing to start: SIGNING_KEY is not an Ed25519 private key in PEM "
+                "(python -m lms.keys prints one)."
+            ) from None
 
 
 def normalise_database_url(url: str) -> str:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+
 import pytest
 
-from lms import create_app
-from lms.config import DEFAULT_SECRET_KEY, normalise_database_url
+from lms import create_app, keys
+from lms.certificates.services import key_ring
+from lms.config import DEFAULT_SECRET_KEY, REPO_ROOT, ConfigurationError, normalise_database_url
+from lms.mentoring import sealed
 
 GOOD_SECRET = "a-production-secret-that-is-long-enough-0123456789"
 GOOD_MENTORING_KEY = "LAiCWiBrPVJ4YjH-LpH5AaE5dxT3kr2sfPnGILc5ZQU="
@@ -107,3 +114,76 @@ def test_postgresql_urls_use_psycopg3(given, expected):
 def test_production_refuses_to_start_without_a_mentoring_key(instance_dir):
     with pytest.raises(RuntimeError, match="MENTORING_KEY is not set"):
         create_app({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "sqlite://"})
+
+
+def test_a_malformed_mentoring_key_is_refused_at_start(instance_dir):
+    with pytest.raises(ConfigurationError, match="MENTORING_KEY: key 2 is not a Fernet key"):
+        create_app(
+            {
+                "ENV": "production",
+                "SECRET_KEY": GOOD_SECRET,
+                "MENTORING_KEY": GOOD_MENTORING_KEY + ",not-a-key",
+                "DATABASE_URL": "sqlite://",
+            }
+        )
+
+
+def test_a_signing_key_that_is_not_ed25519_pem_is_refused_at_start(instance_dir):
+    with pytest.raises(ConfigurationError, match="SIGNING_KEY is not an Ed25519 private key"):
+        create_app(
+            {
+                "ENV": "production",
+                "SECRET_KEY": GOOD_SECRET,
+                "MENTORING_KEY": GOOD_MENTORING_KEY,
+                "SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\\nnonsense\\n-----END PRIVATE KEY-----",
+                "DATABASE_URL": "sqlite://",
+            }
+        )
+
+
+def _environment_file(text: str) -> dict[str, str]:
+    """The settings an environment file gives the shell (`set -a; . FILE`)."""
+    script = f"set -a\n{text}\nset +a\nenv -0"
+    output = subprocess.run(
+        ["/bin/sh", "-c", script], env={}, capture_output=True, check=True
+    ).stdout.decode()
+    return dict(line.split("=", 1) for line in output.split("\0") if line.startswith("LMS_"))
+
+
+def test_the_printed_keys_start_a_production_app_that_signs(instance_dir, monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    assert keys.main([]) == 0
+    settings = _environment_file(out.getvalue())
+    assert sorted(settings) == sorted(keys.KEYS)
+    assert "\\n" in settings["LMS_SIGNING_KEY"]  # one line, folded
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"ENV": "production", "DATABASE_URL": "sqlite://"})
+    with app.app_context():
+        ring = key_ring()
+        assert ring.signing is not None
+        assert sealed.box().decrypt(sealed.box().encrypt(b"kept")) == b"kept"
+    assert app.config["SECRET_KEY"] == settings["LMS_SECRET_KEY"]
+    second = io.StringIO()
+    monkeypatch.setattr("sys.stdout", second)
+    keys.main(["--only", "LMS_MENTORING_KEY"])
+    fresh = _environment_file(second.getvalue())
+    assert list(fresh) == ["LMS_MENTORING_KEY"]
+    assert fresh["LMS_MENTORING_KEY"] != settings["LMS_MENTORING_KEY"]
+
+
+def test_a_refused_start_prints_one_line_and_no_traceback(tmp_path):
+    environment = {"PATH": os.environ["PATH"], "LMS_ENV": "production"}
+    environment["LMS_INSTANCE_PATH"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "lms", "users", "list"],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "PROTECT LMS: Refusing to start: SECRET_KEY is the development default. "
+        "Set LMS_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random value "
+        "(python -m lms.keys prints every key a deployment needs)."
+    ]

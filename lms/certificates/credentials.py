@@ -82,17 +82,22 @@ class KeyRing:
         return {"keys": [jwk(key) for key in self.public.values()]}
 
 
+def _pem_bytes(pem: str | bytes) -> bytes:
+    """PEM text as bytes; a key kept on one line of an environment file, with its line
+    breaks written as ``\\n``, is unfolded."""
+    data = pem.encode() if isinstance(pem, str) else pem
+    return data.strip().replace(b"\\n", b"\n")
+
+
 def private_from_pem(pem: str | bytes) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(
-        pem.encode() if isinstance(pem, str) else pem, password=None
-    )
+    key = serialization.load_pem_private_key(_pem_bytes(pem), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the signing key must be an Ed25519 private key")
     return key
 
 
 def public_from_pem(pem: str | bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    key = serialization.load_pem_public_key(_pem_bytes(pem))
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("a retired key must be an Ed25519 public key")
     return key

@@ -39,7 +39,7 @@ def _development_key() -> str:
     if current_app.config["ENV"] not in ("development", "testing"):
         raise RuntimeError(
             "MENTORING_KEY is not set: give LMS_MENTORING_KEY a Fernet key "
-            "(flask --app wsgi lms mentoring new-key prints one)."
+            "(python -m lms.keys prints one)."
         )
     path = Path(current_app.instance_path) / KEY_FILE
     if not path.exists():
