@@ -177,7 +177,6 @@ def _check_keys(config: Mapping[str, Any]) -> None:
     """Refuse a mentoring or signing key that is set but unusable, at start rather than at
     the first mentoring record or certificate."""
     from lms import crypto
-    from lms.certificates import credentials
 
     mentoring_keys = crypto.fernet_keys(config.get("MENTORING_KEY"))
     try:
@@ -187,7 +186,7 @@ def _check_keys(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(f"Refusing to start: MENTORING_KEY: {error}.") from None
     if config.get("SIGNING_KEY"):
         try:
-            credentials.private_from_pem(config["SIGNING_KEY"])
+            crypto.private_from_pem(config["SIGNING_KEY"])
         except (ValueError, TypeError):
             raise ConfigurationError(
                 "Refusing to start: SIGNING_KEY is not an Ed25519 private key in PEM "

@@ -12,7 +12,8 @@ import hmac
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 #: Letters and digits that cannot be confused when read from paper (no 0/O, 1/I/L, 5/S).
@@ -92,3 +93,35 @@ def multi_fernet(keys: list[str]) -> MultiFernet:
 def rotate(token: str, box: MultiFernet) -> str:
     """The same plain text encrypted with the first key."""
     return box.rotate(token.encode()).decode()
+
+
+# --- Ed25519 keys (certificate credentials) --------------------------------------------------
+
+
+def _pem_bytes(pem: str | bytes) -> bytes:
+    """PEM text as bytes; a key kept on one line of an environment file, with its line
+    breaks written as ``\\n``, is unfolded."""
+    data = pem.encode() if isinstance(pem, str) else pem
+    return data.strip().replace(b"\\n", b"\n")
+
+
+def private_from_pem(pem: str | bytes) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(_pem_bytes(pem), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the signing key must be an Ed25519 private key")
+    return key
+
+
+def public_from_pem(pem: str | bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(_pem_bytes(pem))
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("a retired key must be an Ed25519 public key")
+    return key
+
+
+def new_private_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )

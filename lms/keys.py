@@ -13,7 +13,7 @@ import sys
 
 from cryptography.fernet import Fernet
 
-from lms.certificates.credentials import new_private_pem
+from lms.crypto import new_private_pem
 
 #: The settings this prints, in order, with what each protects.
 KEYS = {

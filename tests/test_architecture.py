@@ -33,7 +33,7 @@ READERS_OF_ALL = {"reports", "api", "main", "privacy"}
 #: Shared foundation modules: they may not import any domain.
 CORE = {
     "db", "errors", "clock", "extensions", "config", "markdown", "audit", "demo", "clitools",
-    "forms", "crypto", "mail", "jobs", "pagination", "urls", "i18n", "tables", "backup",
+    "forms", "crypto", "mail", "jobs", "pagination", "urls", "i18n", "tables", "backup", "keys",
 }  # fmt: skip
 #: Modules of a domain that nobody else may import (the top layer).
 TOP_LAYER = {"views", "forms", "cli", "demo", "api"}

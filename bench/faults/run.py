@@ -331,7 +331,7 @@ class Drill:
     def __init__(self, soak_seconds: int) -> None:
         from cryptography.fernet import Fernet
 
-        from lms.certificates import credentials
+        from lms import crypto
 
         self.soak_seconds = soak_seconds
         self.postgres = Postgres()
@@ -346,7 +346,7 @@ class Drill:
             "LMS_DATABASE_URL": self.postgres.url, "LMS_REDIS_URL": self.redis.url,
             "LMS_SESSION_COOKIE_SECURE": "false",
             "LMS_MENTORING_KEY": Fernet.generate_key().decode(),
-            "LMS_SIGNING_KEY": credentials.new_private_pem().decode(),
+            "LMS_SIGNING_KEY": crypto.new_private_pem().decode(),
             "LMS_VERIFY_RATE_LIMIT": "10 per minute",
             "LMS_PASSWORD_HASH": json.dumps({"time_cost": 1, "memory_cost": 8192,
                                              "parallelism": 1}),

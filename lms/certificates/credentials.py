@@ -21,6 +21,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from lms.crypto import private_from_pem, public_from_pem
+
 OB_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
@@ -80,35 +82,6 @@ class KeyRing:
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [jwk(key) for key in self.public.values()]}
-
-
-def _pem_bytes(pem: str | bytes) -> bytes:
-    """PEM text as bytes; a key kept on one line of an environment file, with its line
-    breaks written as ``\\n``, is unfolded."""
-    data = pem.encode() if isinstance(pem, str) else pem
-    return data.strip().replace(b"\\n", b"\n")
-
-
-def private_from_pem(pem: str | bytes) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(_pem_bytes(pem), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("the signing key must be an Ed25519 private key")
-    return key
-
-
-def public_from_pem(pem: str | bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(_pem_bytes(pem))
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("a retired key must be an Ed25519 public key")
-    return key
-
-
-def new_private_pem() -> bytes:
-    return Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
 
 
 def public_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:

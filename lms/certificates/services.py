@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from lms import audit
+from lms import audit, crypto
 from lms.accounts.models import User
 from lms.accounts.services import register_merge_handler
 from lms.assessments.attempts import POST, PRE
@@ -188,7 +188,7 @@ def key_ring() -> credentials.KeyRing:
             path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as out:
-                out.write(credentials.new_private_pem())
+                out.write(crypto.new_private_pem())
         pem = path.read_bytes()
     return credentials.key_ring(pem, current_app.config.get("SIGNING_KEYS_RETIRED") or [])
 

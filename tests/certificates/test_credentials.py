@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from lms import clock
+from lms import clock, crypto
 from lms.certificates import credentials, services
 from lms.certificates.models import CertificateStatus
 from lms.enrolments.models import Enrolment
@@ -71,7 +71,7 @@ def test_an_expiring_credential_stops_verifying_after_its_last_day(app, frozen_c
 def test_a_rotated_key_keeps_old_credentials_verifying(app, frozen_clock, monkeypatch):
     first = services.issue(_complete(), now=clock.now())
     old_ring = services.key_ring()
-    new_pem = credentials.new_private_pem()
+    new_pem = crypto.new_private_pem()
     monkeypatch.setitem(app.config, "SIGNING_KEY", new_pem.decode())
     monkeypatch.setitem(
         app.config, "SIGNING_KEYS_RETIRED", [credentials.public_pem(old_ring.signing)]
