@@ -9,6 +9,7 @@ the same users.
 import multiprocessing
 import os
 import re
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -42,6 +43,18 @@ class RedactingLogger(Logger):
             if isinstance(value, str) and "/login/reset/" in value:
                 atoms[key] = RESET_LINK.sub(r"\1[redacted]", value)
         return atoms
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Refuse to start, in one line, while a setting is missing or unsafe. Without this
+    check every worker would exit at boot and gunicorn would start new ones for ever."""
+    from lms.config import ConfigurationError, check_settings
+
+    try:
+        check_settings()
+    except ConfigurationError as error:
+        print(f"PROTECT LMS: {error}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 logger_class = RedactingLogger

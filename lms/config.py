@@ -7,6 +7,7 @@ parsed as JSON when they parse, so ``LMS_MAX_CONTENT_LENGTH=1048576`` is an int)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -171,6 +172,20 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         options.setdefault("connect_args", {}).setdefault(
             "connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"]
         )
+
+
+def check_settings() -> None:
+    """Load and check the settings as ``create_app`` does, without building the app (for a
+    process manager that should refuse to start before it forks workers).
+
+    :raises ConfigurationError: a setting is missing or unsafe.
+    """
+    app = Flask(
+        "lms",
+        instance_relative_config=True,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+    )
+    load_config(app, None)
 
 
 def _check_keys(config: Mapping[str, Any]) -> None:

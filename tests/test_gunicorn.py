@@ -63,3 +63,23 @@ def test_gunicorn_serves_the_app_with_the_shipped_settings(database_url, tmp_pat
     text = log.read_text()
     assert text.count("/login/reset/[redacted]") >= 2, text
     assert secret not in text
+
+
+def test_gunicorn_refuses_to_start_without_the_keys(tmp_path):
+    """The master stops at once with one line, instead of booting workers that each exit."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "LMS_ENV": "production",
+        "LMS_INSTANCE_PATH": str(tmp_path),
+        "LMS_BIND": "127.0.0.1:0",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Booting worker" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "PROTECT LMS: Refusing to start: SECRET_KEY is the development default." in (
+        result.stderr
+    )
