@@ -48,10 +48,10 @@ class RedactingLogger(Logger):
 def on_starting(server):  # type: ignore[no-untyped-def]
     """Refuse to start, in one line, while a setting is missing or unsafe. Without this
     check every worker would exit at boot and gunicorn would start new ones for ever."""
-    from lms.config import ConfigurationError, check_settings
+    from lms.config import ConfigurationError, configured_app
 
     try:
-        check_settings()
+        configured_app()
     except ConfigurationError as error:
         print(f"PROTECT LMS: {error}", file=sys.stderr, flush=True)
         sys.exit(1)

@@ -19,7 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms import clock
-from lms.config import REPO_ROOT, load_config
+from lms.config import REPO_ROOT, configured_app
 from lms.db import configure_engine, reset_write_intent, set_write_intent
 from lms.extensions import babel, csrf, login_manager, migrate
 from lms.extensions import db as _db  # not `db`: that name is the lms.db module
@@ -31,12 +31,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``test_config`` overrides every other configuration layer."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
-    )
-    load_config(app, test_config)
+    app = configured_app(test_config)
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.extensions["lms.languages"] = [

@@ -174,9 +174,10 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         )
 
 
-def check_settings() -> None:
-    """Load and check the settings as ``create_app`` does, without building the app (for a
-    process manager that should refuse to start before it forks workers).
+def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """A Flask app holding the checked settings and nothing else yet: ``create_app``
+    builds on it, and gunicorn's master calls it to refuse to start before it forks
+    workers.
 
     :raises ConfigurationError: a setting is missing or unsafe.
     """
@@ -185,7 +186,8 @@ def check_settings() -> None:
         instance_relative_config=True,
         instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
     )
-    load_config(app, None)
+    load_config(app, test_config)
+    return app
 
 
 def _check_keys(config: Mapping[str, Any]) -> None:
@@ -194,11 +196,11 @@ def _check_keys(config: Mapping[str, Any]) -> None:
     from lms import crypto
 
     mentoring_keys = crypto.fernet_keys(config.get("MENTORING_KEY"))
-    try:
-        if mentoring_keys:
+    if mentoring_keys:
+        try:
             crypto.multi_fernet(mentoring_keys)
-    except ValueError as error:
-        raise ConfigurationError(f"Refusing to start: MENTORING_KEY: {error}.") from None
+        except ValueError as error:
+            raise ConfigurationError(f"Refusing to start: MENTORING_KEY: {error}.") from None
     if config.get("SIGNING_KEY"):
         try:
             crypto.private_from_pem(config["SIGNING_KEY"])
